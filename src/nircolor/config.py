@@ -1,0 +1,164 @@
+"""Typed configuration: one frozen pydantic schema per params section, validated before any work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+Variant = Literal["baseline", "dense"]
+Phase = Literal["phase1", "phase2", "phase3"]
+Mode = Literal["paired", "unpaired"]
+PHASES: tuple[Phase, ...] = ("phase1", "phase2", "phase3")
+VARIANTS: tuple[Variant, ...] = ("baseline", "dense")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SynthConfig(_Section):
+    """Size of the embedded synthetic dataset (defaults: the challenge's counts)."""
+
+    n_pairs: int = Field(372, ge=1)
+    n_unpaired: int = Field(1020, ge=0)
+    n_val: int = Field(18, ge=1)
+    size: int = Field(256, ge=32)
+    seed: int = 0
+
+
+class AugmentConfig(_Section):
+    """The paper's augmentation: contrast + crop-and-rescale together with p, then a mirror."""
+
+    p_contrast_crop: float = Field(0.8, ge=0.0, le=1.0)
+    contrast_range: tuple[float, float] = (0.5, 1.5)
+    crop_fraction: float = Field(200 / 256, gt=0.0, le=1.0)  # 200×200 of 256×256
+    p_flip: float = Field(0.5, ge=0.0, le=1.0)
+
+    @field_validator("contrast_range")
+    @classmethod
+    def _ordered(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not 0.0 < v[0] <= v[1]:
+            raise ValueError("contrast_range must be (low, high) with 0 < low <= high")
+        return v
+
+
+class ModelConfig(_Section):
+    """Generator and discriminator shape (reference CycleGAN unet_256 + 70×70 PatchGAN)."""
+
+    image_size: int = Field(256, ge=32)
+    ngf: int = Field(64, ge=1)
+    ndf: int = Field(64, ge=1)
+    disc_layers: int = Field(3, ge=1)
+    dropout: bool = False
+    init_std: float = Field(0.02, gt=0.0)
+
+    @field_validator("image_size")
+    @classmethod
+    def _power_of_two(cls, v: int) -> int:
+        if v & (v - 1):
+            raise ValueError(f"image_size must be a power of two >= 32, got {v}")
+        return v
+
+
+class LossConfig(_Section):
+    """Eq. 1–5 weights: λ1 = lambda_cycle, λ2 = lambda_pair."""
+
+    gan_mode: Literal["vanilla", "lsgan"] = "vanilla"
+    lambda_cycle: float = Field(100.0, ge=0.0)
+    lambda_pair: float = Field(60.0, ge=0.0)
+
+
+class OptimConfig(_Section):
+    lr: float = Field(2e-4, gt=0.0)
+    beta1: float = Field(0.5, ge=0.0, lt=1.0)
+    beta2: float = Field(0.999, ge=0.0, lt=1.0)
+
+
+class EpochsConfig(_Section):
+    """Epochs per phase: paper 1–250 paired, 250–550 alternating, 550–800 alternating + decay."""
+
+    phase1: int = Field(250, ge=0)
+    phase2: int = Field(300, ge=0)
+    phase3: int = Field(250, ge=0)
+
+    def start_of(self, phase: Phase) -> int:
+        """Global index (0-based) of the phase's first epoch."""
+        return {"phase1": 0, "phase2": self.phase1, "phase3": self.phase1 + self.phase2}[phase]
+
+    def count(self, phase: Phase) -> int:
+        return getattr(self, phase)
+
+
+class TrainConfig(_Section):
+    epochs: EpochsConfig = EpochsConfig()
+    batch_size: int = Field(1, ge=1)
+    pool_size: int = Field(50, ge=0)
+    seed: int = 0
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    checkpoint_every: int = Field(0, ge=0)  # extra snapshot every N epochs; 0 = phase end only
+    num_threads: int = Field(0, ge=0)  # torch intra-op threads; 0 = torch's default
+
+
+class Config(_Section):
+    """The whole recipe; each stage reads only the sections it needs."""
+
+    synth: SynthConfig = SynthConfig()
+    augment: AugmentConfig = AugmentConfig()
+    model: ModelConfig = ModelConfig()
+    loss: LossConfig = LossConfig()
+    optim: OptimConfig = OptimConfig()
+    train: TrainConfig = TrainConfig()
+
+    @model_validator(mode="after")
+    def _crop_fits(self) -> "Config":
+        crop = round(self.augment.crop_fraction * self.model.image_size)
+        if crop < 8:
+            raise ValueError(
+                f"augment.crop_fraction × model.image_size = {crop} px; need at least 8"
+            )
+        return self
+
+
+class ConfigError(ValueError):
+    """A params file that does not fit the schema; the message names every bad key."""
+
+
+def _format_errors(err: ValidationError, source: str) -> str:
+    lines = [f"invalid parameters in {source}:"]
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "<root>"
+        lines.append(f"  {key}: {e['msg']}")
+    return "\n".join(lines)
+
+
+def parse_config(data: dict[str, Any] | None, source: str = "<dict>") -> Config:
+    """Validate a params mapping; raise ConfigError naming each bad key."""
+    try:
+        return Config.model_validate(data or {})
+    except ValidationError as err:
+        raise ConfigError(_format_errors(err, source)) from None
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:
+    """Read and validate a YAML params file; `overrides` maps dotted keys to values."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(raw, dotted, value)
+    return parse_config(raw, str(path))
+
+
+def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    node = tree
+    *parents, leaf = dotted.split(".")
+    for p in parents:
+        node = node.setdefault(p, {})
+    node[leaf] = value
