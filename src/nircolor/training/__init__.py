@@ -1,0 +1,1 @@
+"""Training: the three-phase CycleGAN trainer, its checkpoints and image pools."""

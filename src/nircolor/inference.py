@@ -1,0 +1,104 @@
+"""Using a trained generator: load it from a checkpoint, colorize arrays of any size, score it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from nircolor.config import ModelConfig
+from nircolor.data.packed import PairArrays
+from nircolor.metrics import evaluate_batch, metrics_table
+from nircolor.models import build_generator
+from nircolor.training.checkpoint import CheckpointError, load_checkpoint
+
+
+def load_generator(
+    path: str | Path, device: str | torch.device = "cpu", *, direction: str = "g_nir2rgb"
+) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """Rebuild one generator from a checkpoint's own config; returns (model in eval mode, metadata)."""
+    state = load_checkpoint(path, map_location="cpu")
+    try:
+        mcfg = ModelConfig.model_validate(state["config"]["model"])
+    except Exception as err:
+        raise CheckpointError(f"{path}: its model config is invalid: {err}") from None
+    cin, cout = (1, 3) if direction == "g_nir2rgb" else (3, 1)
+    g = build_generator(
+        state["variant"], cin, cout, ngf=mcfg.ngf, image_size=mcfg.image_size, dropout=mcfg.dropout
+    )
+    try:
+        g.load_state_dict(state["models"][direction])
+    except RuntimeError as err:
+        raise CheckpointError(f"{path}: weights do not fit the {state['variant']} generator: {err}") from None
+    meta = {k: state[k] for k in ("variant", "phase", "epoch", "complete")}
+    meta["model"] = mcfg
+    return g.to(device).eval(), meta
+
+
+def _reflect_pad(x: Tensor, pad_h: int, pad_w: int) -> Tensor:
+    """Pad bottom/right by reflection; repeat when the pad exceeds what one reflection allows."""
+    while pad_h > 0 or pad_w > 0:
+        step_h = min(pad_h, x.shape[-2] - 1)
+        step_w = min(pad_w, x.shape[-1] - 1)
+        if step_h == 0 and step_w == 0:  # a 1-pixel dimension cannot reflect
+            return F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
+        x = F.pad(x, (0, step_w, 0, step_h), mode="reflect")
+        pad_h -= step_h
+        pad_w -= step_w
+    return x
+
+
+@torch.no_grad()
+def translate(g: torch.nn.Module, images: Tensor, multiple: int) -> Tensor:
+    """(B, C, H, W) in [0, 1], any H, W → generator output in [0, 1], same H, W."""
+    h, w = images.shape[-2:]
+    x = images * 2.0 - 1.0
+    x = _reflect_pad(x, -h % multiple, -w % multiple)
+    y = g(x)[..., :h, :w]
+    return ((y + 1.0) / 2.0).clamp_(0.0, 1.0)
+
+
+def colorize_array(g: torch.nn.Module, nir: np.ndarray, device: str | torch.device = "cpu") -> np.ndarray:
+    """uint8 NIR (H, W) → uint8 RGB (H, W, 3)."""
+    x = torch.from_numpy(np.ascontiguousarray(nir)).float().div_(255.0)[None, None].to(device)
+    y = translate(g, x, g.size_multiple)[0]
+    return (y.permute(1, 2, 0) * 255.0).round_().to(torch.uint8).cpu().numpy()
+
+
+def evaluate_generator(
+    g: torch.nn.Module,
+    val: PairArrays,
+    device: str | torch.device = "cpu",
+    *,
+    batch_size: int = 6,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """PSNR/SSIM/AE per validation image (Table I layout) and the colorized images (N, H, W, 3) uint8.
+
+    Metrics are computed on the 8-bit outputs, as a submitted PNG would be scored.
+    """
+    scores: dict[str, list[Tensor]] = {"psnr": [], "ssim": [], "ae": []}
+    outputs = []
+    for start in range(0, len(val), batch_size):
+        nir = torch.from_numpy(np.ascontiguousarray(val.nir[start : start + batch_size]))
+        rgb = torch.from_numpy(np.ascontiguousarray(val.rgb[start : start + batch_size]))
+        x = nir.float().div(255.0).unsqueeze(1).to(device)
+        y = translate(g, x, g.size_multiple)
+        y8 = (y * 255.0).round().to(torch.uint8)
+        target = rgb.permute(0, 3, 1, 2).to(device).float().div(255.0)
+        batch_scores = evaluate_batch(y8.float().div(255.0), target)
+        for key in scores:
+            scores[key].append(batch_scores[key].cpu())
+        outputs.append(y8.permute(0, 2, 3, 1).cpu().numpy())
+        if on_batch is not None:
+            on_batch(min(start + batch_size, len(val)), len(val))
+    table = metrics_table(
+        list(val.stems), *(torch.cat(scores[k]).double().numpy() for k in ("psnr", "ssim", "ae"))
+    )
+    return table, np.concatenate(outputs) if outputs else np.zeros((0,), np.uint8)

@@ -1,0 +1,423 @@
+"""Three-phase CycleGAN training for NIR→RGB (VCIP 2020): one step, one epoch, one resumable phase.
+
+Paper ↔ code:
+    G_A  (NIR → RGB generator)      g_nir2rgb
+    G_B  (RGB → NIR generator)      g_rgb2nir
+    D_A  (judges RGB images)        d_rgb
+    D_B  (judges NIR images)        d_nir
+    λ1   (cycle-consistency weight) loss.lambda_cycle = 100
+    λ2   (pair L1 weight)           loss.lambda_pair  = 60
+
+Schedule (paper §3): phase1 = paired epochs only (1–250); phase2 = paired and unpaired epochs
+alternating (250–550), starting with an unpaired one; phase3 = alternating with the learning
+rate decayed linearly to zero (550–800). Epochs are counted globally across phases.
+
+A paired epoch visits every registered pair once. An unpaired epoch makes one pass over the
+unpaired RGB pool; each RGB image is matched with a NIR image drawn by an independent
+permutation, whose registered RGB supplies the pair term for g_nir2rgb only (Eq. 5).
+
+Determinism: every epoch re-derives its RNGs (order, augmentation, pool draws) from
+(seed, epoch), and the image pools travel in checkpoints, so a phase killed after epoch k and
+run again continues from epoch k + 1 and, on CPU, ends with the same weights as an
+uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from nircolor.augment import augment_pair, build_augmentation, epoch_seed, reseed
+from nircolor.config import PHASES, Config, Mode, Phase, Variant
+from nircolor.data.packed import TrainArrays
+from nircolor.losses import GANLoss, cycle_loss, discriminator_loss, pair_loss
+from nircolor.models import build_discriminator, build_generator
+from nircolor.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from nircolor.training.pool import ImagePool
+
+EpochCallback = Callable[[int, dict[str, Any]], None]
+LOSS_NAMES = (
+    "loss_gan_nir2rgb",
+    "loss_gan_rgb2nir",
+    "loss_cycle_nir",
+    "loss_cycle_rgb",
+    "loss_pair_rgb",
+    "loss_pair_nir",
+    "loss_g",
+    "loss_d_rgb",
+    "loss_d_nir",
+)
+
+
+class NonFiniteLossError(RuntimeError):
+    """A loss became NaN/Inf; the phase stops and its last good checkpoint stays."""
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("train.device is 'cuda' but no CUDA device is available")
+    return torch.device(name)
+
+
+def epoch_mode(phase: Phase, index_in_phase: int) -> Mode:
+    """Phase 1 is paired only; phases 2–3 alternate, starting with an unpaired epoch."""
+    if phase == "phase1":
+        return "paired"
+    return "unpaired" if index_in_phase % 2 == 0 else "paired"
+
+
+def epoch_lr(phase: Phase, index_in_phase: int, n_epochs: int, base_lr: float) -> float:
+    """Constant in phases 1–2; phase 3 decays linearly from base_lr towards zero."""
+    if phase != "phase3":
+        return base_lr
+    return base_lr * (1.0 - index_in_phase / max(n_epochs, 1))
+
+
+def to_tensor(batch: np.ndarray) -> Tensor:
+    """uint8 (B, H, W) or (B, H, W, C) → float (B, C, H, W) in [-1, 1]."""
+    t = torch.from_numpy(np.ascontiguousarray(batch))
+    t = t.unsqueeze(1) if t.ndim == 3 else t.permute(0, 3, 1, 2)
+    return t.float().div_(127.5).sub_(1.0)
+
+
+@dataclass
+class CycleGAN:
+    """The four networks, their optimizers and image pools."""
+
+    g_nir2rgb: torch.nn.Module
+    g_rgb2nir: torch.nn.Module
+    d_rgb: torch.nn.Module
+    d_nir: torch.nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    pool_rgb: ImagePool
+    pool_nir: ImagePool
+    gan: GANLoss
+    lambda_cycle: float
+    lambda_pair: float
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+
+    @classmethod
+    def build(cls, variant: Variant, cfg: Config, device: torch.device) -> "CycleGAN":
+        m = cfg.model
+        gen = dict(ngf=m.ngf, image_size=m.image_size, dropout=m.dropout, init_std=m.init_std)
+        disc = dict(ndf=m.ndf, n_layers=m.disc_layers, init_std=m.init_std)
+        g_nir2rgb = build_generator(variant, 1, 3, **gen).to(device)
+        g_rgb2nir = build_generator(variant, 3, 1, **gen).to(device)
+        d_rgb = build_discriminator(3, **disc).to(device)
+        d_nir = build_discriminator(1, **disc).to(device)
+        betas = (cfg.optim.beta1, cfg.optim.beta2)
+        opt_g = torch.optim.Adam(
+            [*g_nir2rgb.parameters(), *g_rgb2nir.parameters()], lr=cfg.optim.lr, betas=betas
+        )
+        opt_d = torch.optim.Adam(
+            [*d_rgb.parameters(), *d_nir.parameters()], lr=cfg.optim.lr, betas=betas
+        )
+        return cls(
+            g_nir2rgb, g_rgb2nir, d_rgb, d_nir, opt_g, opt_d,
+            ImagePool(cfg.train.pool_size), ImagePool(cfg.train.pool_size),
+            GANLoss(cfg.loss.gan_mode), cfg.loss.lambda_cycle, cfg.loss.lambda_pair, device,
+        )  # fmt: skip
+
+    def set_lr(self, lr: float) -> None:
+        for opt in (self.opt_g, self.opt_d):
+            for group in opt.param_groups:
+                group["lr"] = lr
+
+    def train_step(
+        self, nir: Tensor, rgb: Tensor, rgb_registered: Tensor, mode: Mode, gen: torch.Generator
+    ) -> dict[str, Tensor]:
+        """One CycleGAN step. `rgb` is the registered partner (paired) or an unpaired image.
+
+        nir (B, 1, H, W), rgb and rgb_registered (B, 3, H, W), all in [-1, 1].
+        """
+        nets_d = (self.d_rgb, self.d_nir)
+        # 1. translate both ways and back (Eq. 2's cycles)
+        fake_rgb = self.g_nir2rgb(nir)
+        rec_nir = self.g_rgb2nir(fake_rgb)
+        fake_nir = self.g_rgb2nir(rgb)
+        rec_rgb = self.g_nir2rgb(fake_nir)
+        # 2. generator update with the discriminators frozen: GAN (Eq. 1) + λ1·cycle + λ2·pair
+        for d in nets_d:
+            d.requires_grad_(False)
+        loss_gan_nir2rgb = self.gan(self.d_rgb(fake_rgb), True)
+        loss_gan_rgb2nir = self.gan(self.d_nir(fake_nir), True)
+        loss_cycle_nir = cycle_loss(rec_nir, nir)
+        loss_cycle_rgb = cycle_loss(rec_rgb, rgb)
+        loss_pair_rgb = pair_loss(fake_rgb, rgb_registered)  # Eq. 3, paired and unpaired epochs
+        if mode == "paired":
+            loss_pair_nir = pair_loss(fake_nir, nir)  # Eq. 4: only when rgb is nir's own partner
+        else:
+            loss_pair_nir = torch.zeros((), device=nir.device)
+        loss_g = (
+            loss_gan_nir2rgb
+            + loss_gan_rgb2nir
+            + self.lambda_cycle * (loss_cycle_nir + loss_cycle_rgb)
+            + self.lambda_pair * (loss_pair_rgb + loss_pair_nir)
+        )
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        # 3. discriminator update on real vs pooled fakes, 0.5·(real + fake) each
+        for d in nets_d:
+            d.requires_grad_(True)
+        pooled_rgb = self.pool_rgb.query(fake_rgb.detach(), gen)
+        pooled_nir = self.pool_nir.query(fake_nir.detach(), gen)
+        loss_d_rgb = discriminator_loss(self.gan, self.d_rgb(rgb), self.d_rgb(pooled_rgb))
+        loss_d_nir = discriminator_loss(self.gan, self.d_nir(nir), self.d_nir(pooled_nir))
+        self.opt_d.zero_grad(set_to_none=True)
+        (loss_d_rgb + loss_d_nir).backward()
+        self.opt_d.step()
+        return {
+            "loss_gan_nir2rgb": loss_gan_nir2rgb.detach(),
+            "loss_gan_rgb2nir": loss_gan_rgb2nir.detach(),
+            "loss_cycle_nir": loss_cycle_nir.detach(),
+            "loss_cycle_rgb": loss_cycle_rgb.detach(),
+            "loss_pair_rgb": loss_pair_rgb.detach(),
+            "loss_pair_nir": loss_pair_nir.detach(),
+            "loss_g": loss_g.detach(),
+            "loss_d_rgb": loss_d_rgb.detach(),
+            "loss_d_nir": loss_d_nir.detach(),
+        }
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "models": {
+                "g_nir2rgb": self.g_nir2rgb.state_dict(),
+                "g_rgb2nir": self.g_rgb2nir.state_dict(),
+                "d_rgb": self.d_rgb.state_dict(),
+                "d_nir": self.d_nir.state_dict(),
+            },
+            "optimizers": {"opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict()},
+            "pools": {"rgb": self.pool_rgb.state_dict(), "nir": self.pool_nir.state_dict()},
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for name in ("g_nir2rgb", "g_rgb2nir", "d_rgb", "d_nir"):
+            getattr(self, name).load_state_dict(state["models"][name])
+        self.opt_g.load_state_dict(state["optimizers"]["opt_g"])
+        self.opt_d.load_state_dict(state["optimizers"]["opt_d"])
+        self.pool_rgb.load_state_dict(state["pools"]["rgb"], self.device)
+        self.pool_nir.load_state_dict(state["pools"]["nir"], self.device)
+
+
+def iterate_batches(
+    data: TrainArrays, mode: Mode, batch_size: int, aug, rng: np.random.Generator
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Yield augmented uint8 batches (nir, rgb, rgb_registered) for one epoch."""
+    n = len(data.paired)
+    if mode == "paired":
+        rgb_order = nir_order = rng.permutation(n)
+    else:
+        rgb_order = rng.permutation(data.unpaired_size)
+        # an independent permutation of the NIR set, cycled to the pool's length
+        reps = math.ceil(len(rgb_order) / n)
+        nir_order = np.concatenate([rng.permutation(n) for _ in range(reps)])[: len(rgb_order)]
+    for start in range(0, len(rgb_order), batch_size):
+        nirs, rgbs, regs = [], [], []
+        for i, j in zip(nir_order[start : start + batch_size], rgb_order[start : start + batch_size]):
+            nir_aug, reg_aug = augment_pair(aug, data.paired.nir[i], data.paired.rgb[i])
+            if mode == "paired":
+                rgb_aug = reg_aug
+            else:
+                # geometry only: the contrast change is for NIR inputs, so feed a blank image
+                rgb_img = data.unpaired_rgb(int(j))
+                _, rgb_aug = augment_pair(aug, np.zeros(rgb_img.shape[:2], np.uint8), rgb_img)
+            nirs.append(nir_aug)
+            rgbs.append(rgb_aug)
+            regs.append(reg_aug)
+        yield np.stack(nirs), np.stack(rgbs), np.stack(regs)
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    checkpoint: Path
+    history: list[dict[str, Any]]
+    resumed_from_epoch: int | None
+
+
+def resume_path(out: Path) -> Path:
+    return out.with_name(f"{out.stem}.resume{out.suffix}")
+
+
+def _config_record(cfg: Config) -> dict[str, Any]:
+    return cfg.model_dump(mode="json")
+
+
+def _check_compatible(state: dict[str, Any], variant: Variant, cfg: Config, path: Path) -> None:
+    if state["variant"] != variant:
+        raise CheckpointError(f"{path}: holds variant {state['variant']!r}, expected {variant!r}")
+    theirs, ours = state["config"].get("model"), cfg.model.model_dump(mode="json")
+    if theirs != ours:
+        raise CheckpointError(f"{path}: model config differs (checkpoint {theirs}, params {ours})")
+
+
+def run_phase(
+    phase: Phase,
+    *,
+    variant: Variant,
+    cfg: Config,
+    data: TrainArrays,
+    out: str | Path,
+    init: str | Path | None = None,
+    on_epoch_end: EpochCallback | None = None,
+    progress: bool = True,
+) -> PhaseResult:
+    """Train one phase and write its checkpoint to `out`.
+
+    `init` is the previous phase's checkpoint (required for phase2/phase3, absent for
+    phase1). A `<out stem>.resume.pt` beside `out` is rewritten after every epoch; if one
+    is found at start, the phase continues from it. `on_epoch_end(epoch, record)` gets the
+    epoch's mean losses, learning rate, mode and timing (epoch is 1-based, global).
+    """
+    out = Path(out)
+    device = resolve_device(cfg.train.device)
+    if cfg.train.num_threads:
+        torch.set_num_threads(cfg.train.num_threads)
+    n_epochs = cfg.train.epochs.count(phase)
+    first_epoch = cfg.train.epochs.start_of(phase)  # 0-based global index
+    if data.paired.nir.shape[1] != cfg.model.image_size:
+        raise ValueError(
+            f"training images are {data.paired.nir.shape[1]}px but model.image_size is "
+            f"{cfg.model.image_size}; resize at ingest or change model.image_size"
+        )
+
+    torch.manual_seed(cfg.train.seed)
+    net = CycleGAN.build(variant, cfg, device)
+    history: list[dict[str, Any]] = []
+    done = 0  # epochs of this phase already finished
+    resumed_from: int | None = None
+    rpath = resume_path(out)
+    if rpath.exists():
+        state = load_checkpoint(rpath)
+        _check_compatible(state, variant, cfg, rpath)
+        if state["phase"] != phase:
+            raise CheckpointError(f"{rpath}: is a {state['phase']} checkpoint, expected {phase}")
+        net.load_state_dict(state)
+        done = state["epoch"] - first_epoch
+        history = list(state.get("history", []))
+        resumed_from = state["epoch"]
+    elif phase != "phase1":
+        if init is None:
+            raise ValueError(f"{phase} needs the previous phase's checkpoint (init=...)")
+        state = load_checkpoint(init)
+        _check_compatible(state, variant, cfg, Path(init))
+        expected_prev = PHASES[PHASES.index(phase) - 1]
+        if state["phase"] != expected_prev or not state["complete"]:
+            raise CheckpointError(
+                f"{init}: is {state['phase']} (complete={state['complete']}); "
+                f"{phase} starts from a complete {expected_prev} checkpoint"
+            )
+        if state["epoch"] != first_epoch:
+            raise CheckpointError(
+                f"{init}: ends at epoch {state['epoch']}, but params put {phase}'s start at "
+                f"epoch {first_epoch}; were train.epochs changed between phases?"
+            )
+        net.load_state_dict(state)
+
+    aug = build_augmentation(cfg.augment, cfg.model.image_size)
+    bar = _progress_bar(progress, n_epochs, done, phase, variant)
+    for k in range(done, n_epochs):
+        epoch = first_epoch + k + 1  # 1-based global epoch number
+        record = _train_epoch(net, data, cfg, aug, phase, k, n_epochs, epoch, device, bar)
+        history.append(record)
+        last = k == n_epochs - 1
+        state = _phase_state(net, variant, phase, epoch, last, cfg, history)
+        save_checkpoint(state, rpath)
+        every = cfg.train.checkpoint_every
+        if every and epoch % every == 0 and not last:
+            save_checkpoint(state, out.with_name(f"{out.stem}_epoch{epoch:04d}{out.suffix}"))
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, record)
+    if bar is not None:
+        bar.close()
+    if n_epochs == 0 or done == n_epochs:
+        # nothing to train (or an already finished resume file): still hand on a complete checkpoint
+        epoch = first_epoch + n_epochs
+        state = _phase_state(net, variant, phase, epoch, True, cfg, history)
+        save_checkpoint(state, rpath)
+    # the final checkpoint appears only once the phase is complete
+    rpath.replace(out)
+    return PhaseResult(out, history, resumed_from)
+
+
+def _phase_state(
+    net: CycleGAN, variant: Variant, phase: Phase, epoch: int, complete: bool,
+    cfg: Config, history: list[dict[str, Any]],
+) -> dict[str, Any]:  # fmt: skip
+    return {
+        "variant": variant,
+        "phase": phase,
+        "epoch": epoch,
+        "complete": complete,
+        "config": _config_record(cfg),
+        "history": history,
+        "rng": {"torch": torch.get_rng_state(), "python": list(random.getstate()[1])},
+        "torch_version": str(torch.__version__),
+        **net.state_dict(),
+    }
+
+
+def _progress_bar(enabled: bool, total: int, initial: int, phase: str, variant: str):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, desc=f"{variant} {phase}", unit="epoch", leave=True)
+
+
+def _train_epoch(
+    net: CycleGAN, data: TrainArrays, cfg: Config, aug, phase: Phase, k: int,
+    n_epochs: int, epoch: int, device: torch.device, bar,
+) -> dict[str, Any]:  # fmt: skip
+    seed = epoch_seed(cfg.train.seed, epoch)
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    reseed(aug, seed)
+    pool_gen = torch.Generator().manual_seed(seed)
+    mode = epoch_mode(phase, k)
+    lr = epoch_lr(phase, k, n_epochs, cfg.optim.lr)
+    net.set_lr(lr)
+    for m in (net.g_nir2rgb, net.g_rgb2nir, net.d_rgb, net.d_nir):
+        m.train()
+    sums = {name: 0.0 for name in LOSS_NAMES}
+    steps = images = 0
+    t0 = time.perf_counter()
+    for step, (nir, rgb, reg) in enumerate(
+        iterate_batches(data, mode, cfg.train.batch_size, aug, rng)
+    ):
+        batch = [to_tensor(x).to(device, non_blocking=True) for x in (nir, rgb, reg)]
+        losses = net.train_step(*batch, mode, pool_gen)
+        values = {name: float(v) for name, v in losses.items()}
+        bad = [name for name, v in values.items() if not math.isfinite(v)]
+        if bad:
+            raise NonFiniteLossError(
+                f"non-finite {', '.join(f'{b}={values[b]}' for b in bad)} at epoch {epoch}, "
+                f"step {step + 1} ({phase}, {mode}); the last good checkpoint is kept"
+            )
+        for name, v in values.items():
+            sums[name] += v
+        steps += 1
+        images += len(nir)
+        if bar is not None:
+            bar.set_postfix_str(f"{mode} step {step + 1} G {values['loss_g']:.3f}", refresh=False)
+    seconds = time.perf_counter() - t0
+    if bar is not None:
+        bar.update(1)
+    record: dict[str, Any] = {name: sums[name] / max(steps, 1) for name in LOSS_NAMES}
+    record.update(
+        epoch=epoch, phase=phase, mode=mode, lr=lr, steps=steps, images=images,
+        seconds=seconds, images_per_s=images / seconds if seconds > 0 else float("nan"),
+    )  # fmt: skip
+    return record

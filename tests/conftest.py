@@ -1,0 +1,61 @@
+"""Shared fixtures: a tiny synthetic dataset, packed once per session, and a tiny recipe."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_VCIP = REPO.parent / "shared" / "data" / "vcip2020"
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory) -> Path:
+    """6 pairs, 4 unpaired RGB, 2 validation pairs at 32×32 (SYNTHETIC)."""
+    from nircolor.data.synth import write_synthetic
+
+    root = tmp_path_factory.mktemp("tiny") / "data"
+    write_synthetic(root, n_pairs=6, n_unpaired=4, n_val=2, size=32, seed=0)
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_pack(tiny_dataset, tmp_path_factory):
+    """(TrainArrays, validation PairArrays) of the tiny dataset."""
+    from nircolor.data.layout import validate_dataset
+    from nircolor.data.packed import load_packed, pack_dataset
+
+    out = tmp_path_factory.mktemp("packed")
+    pack_dataset(validate_dataset(tiny_dataset), out)
+    train, val, _ = load_packed(out)
+    return train, val
+
+
+TINY_OVERRIDES = {
+    "model.image_size": 32,
+    "model.ngf": 4,
+    "model.ndf": 4,
+    "train.epochs.phase1": 2,
+    "train.epochs.phase2": 2,
+    "train.epochs.phase3": 2,
+    "train.batch_size": 2,
+    "train.pool_size": 4,
+    "train.device": "cpu",
+}
+
+
+@pytest.fixture
+def tiny_overrides() -> dict:
+    """A copy of the tiny recipe's overrides, for tests that change one more key."""
+    return dict(TINY_OVERRIDES)
+
+
+@pytest.fixture
+def tiny_cfg(tiny_overrides):
+    from nircolor.config import load_config
+
+    return load_config(None, tiny_overrides)
