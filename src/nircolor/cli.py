@@ -68,8 +68,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- train (end to end)
 
 
+def _finished(ckpt: Path, cfg, provenance: dict[str, str]) -> bool:
+    """A complete phase checkpoint from the same params and data need not be trained again."""
+    from nircolor.training.checkpoint import CheckpointError, load_checkpoint
+
+    if not ckpt.exists():
+        return False
+    try:
+        state = load_checkpoint(ckpt)
+    except CheckpointError:
+        return False
+    return (
+        state["complete"]
+        and state["config"] == cfg.model_dump(mode="json")
+        and state.get("provenance") == provenance
+    )
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     import torch
+    from tqdm.auto import tqdm
 
     from nircolor.config import PHASES, ConfigError, load_config
     from nircolor.data.layout import DatasetError, validate_dataset
@@ -110,6 +128,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"({manifest['unpaired_source']}), {len(val)} validation pairs", file=sys.stderr,
     )  # fmt: skip
 
+    provenance = {"data_sha256": manifest["sha256"], "unpaired_source": manifest["unpaired_source"]}
     device = resolve_device(cfg.train.device)
     tables = {}
     for variant in args.variant:
@@ -119,18 +138,21 @@ def cmd_train(args: argparse.Namespace) -> int:
             ckpt = out / "checkpoints" / variant / f"{phase}.pt"
 
             def log_epoch(epoch: int, rec: dict[str, Any]) -> None:
-                if args.quiet:
-                    return
-                print(
-                    f"  epoch {epoch:4d} {rec['mode']:8s} lr {rec['lr']:.2e} "
-                    f"G {rec['loss_g']:.3f} pair_rgb {rec['loss_pair_rgb']:.4f} "
-                    f"D {rec['loss_d_rgb']:.3f}/{rec['loss_d_nir']:.3f} "
-                    f"{rec['images_per_s']:.1f} img/s", file=sys.stderr, flush=True,
-                )  # fmt: skip
+                if not args.quiet:  # tqdm.write keeps the line above the progress bar
+                    tqdm.write(
+                        f"  epoch {epoch:4d} {rec['mode']:8s} lr {rec['lr']:.2e} "
+                        f"G {rec['loss_g']:.3f} pair_rgb {rec['loss_pair_rgb']:.4f} "
+                        f"D {rec['loss_d_rgb']:.3f}/{rec['loss_d_nir']:.3f} "
+                        f"{rec['images_per_s']:.1f} img/s", file=sys.stderr,
+                    )  # fmt: skip
 
+            if _finished(ckpt, cfg, provenance):
+                print(f"  {ckpt} is complete for these params and data: kept", file=sys.stderr)
+                prev = ckpt
+                continue
             result = run_phase(
                 phase, variant=variant, cfg=cfg, data=train, out=ckpt, init=prev,
-                on_epoch_end=log_epoch, progress=not args.quiet,
+                on_epoch_end=log_epoch, progress=not args.quiet, provenance=provenance,
             )  # fmt: skip
             if result.resumed_from_epoch is not None:
                 print(f"  resumed after epoch {result.resumed_from_epoch}", file=sys.stderr)

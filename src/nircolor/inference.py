@@ -66,7 +66,7 @@ def translate(g: torch.nn.Module, images: Tensor, multiple: int) -> Tensor:
 
 def colorize_array(g: torch.nn.Module, nir: np.ndarray, device: str | torch.device = "cpu") -> np.ndarray:
     """uint8 NIR (H, W) → uint8 RGB (H, W, 3)."""
-    x = torch.from_numpy(np.ascontiguousarray(nir)).float().div_(255.0)[None, None].to(device)
+    x = torch.from_numpy(np.array(nir)).float().div_(255.0)[None, None].to(device)
     y = translate(g, x, g.size_multiple)[0]
     return (y.permute(1, 2, 0) * 255.0).round_().to(torch.uint8).cpu().numpy()
 
@@ -86,8 +86,8 @@ def evaluate_generator(
     scores: dict[str, list[Tensor]] = {"psnr": [], "ssim": [], "ae": []}
     outputs = []
     for start in range(0, len(val), batch_size):
-        nir = torch.from_numpy(np.ascontiguousarray(val.nir[start : start + batch_size]))
-        rgb = torch.from_numpy(np.ascontiguousarray(val.rgb[start : start + batch_size]))
+        nir = torch.from_numpy(np.array(val.nir[start : start + batch_size]))  # copy: packs are read-only maps
+        rgb = torch.from_numpy(np.array(val.rgb[start : start + batch_size]))
         x = nir.float().div(255.0).unsqueeze(1).to(device)
         y = translate(g, x, g.size_multiple)
         y8 = (y * 255.0).round().to(torch.uint8)

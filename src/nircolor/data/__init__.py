@@ -1,0 +1,34 @@
+"""Data access: decoding images, validating the VCIP 2020 layout, and generating synthetic stand-ins."""
+
+from nircolor.data.io import IMAGE_EXTENSIONS, ImageError, ImageInfo, probe_image, read_image, write_png
+from nircolor.data.layout import (
+    EXPECTED_LAYOUT,
+    DatasetError,
+    DatasetIndex,
+    Pair,
+    Problem,
+    load_pairs,
+    load_rgb,
+    validate_dataset,
+)
+from nircolor.data.synth import SYNTH_VERSION, render_scene, write_synthetic
+
+__all__ = [
+    "EXPECTED_LAYOUT",
+    "IMAGE_EXTENSIONS",
+    "SYNTH_VERSION",
+    "DatasetError",
+    "DatasetIndex",
+    "ImageError",
+    "ImageInfo",
+    "Pair",
+    "Problem",
+    "load_pairs",
+    "load_rgb",
+    "probe_image",
+    "read_image",
+    "render_scene",
+    "validate_dataset",
+    "write_png",
+    "write_synthetic",
+]

@@ -273,6 +273,7 @@ def run_phase(
     init: str | Path | None = None,
     on_epoch_end: EpochCallback | None = None,
     progress: bool = True,
+    provenance: dict[str, str] | None = None,
 ) -> PhaseResult:
     """Train one phase and write its checkpoint to `out`.
 
@@ -280,6 +281,7 @@ def run_phase(
     phase1). A `<out stem>.resume.pt` beside `out` is rewritten after every epoch; if one
     is found at start, the phase continues from it. `on_epoch_end(epoch, record)` gets the
     epoch's mean losses, learning rate, mode and timing (epoch is 1-based, global).
+    `provenance` (e.g. the data digest) is stored in the checkpoint as given.
     """
     out = Path(out)
     device = resolve_device(cfg.train.device)
@@ -333,7 +335,7 @@ def run_phase(
         record = _train_epoch(net, data, cfg, aug, phase, k, n_epochs, epoch, device, bar)
         history.append(record)
         last = k == n_epochs - 1
-        state = _phase_state(net, variant, phase, epoch, last, cfg, history)
+        state = _phase_state(net, variant, phase, epoch, last, cfg, history, provenance)
         save_checkpoint(state, rpath)
         every = cfg.train.checkpoint_every
         if every and epoch % every == 0 and not last:
@@ -345,7 +347,7 @@ def run_phase(
     if n_epochs == 0 or done == n_epochs:
         # nothing to train (or an already finished resume file): still hand on a complete checkpoint
         epoch = first_epoch + n_epochs
-        state = _phase_state(net, variant, phase, epoch, True, cfg, history)
+        state = _phase_state(net, variant, phase, epoch, True, cfg, history, provenance)
         save_checkpoint(state, rpath)
     # the final checkpoint appears only once the phase is complete
     rpath.replace(out)
@@ -354,9 +356,10 @@ def run_phase(
 
 def _phase_state(
     net: CycleGAN, variant: Variant, phase: Phase, epoch: int, complete: bool,
-    cfg: Config, history: list[dict[str, Any]],
+    cfg: Config, history: list[dict[str, Any]], provenance: dict[str, str] | None,
 ) -> dict[str, Any]:  # fmt: skip
     return {
+        "provenance": dict(provenance or {}),
         "variant": variant,
         "phase": phase,
         "epoch": epoch,
