@@ -27,7 +27,8 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
   [ -x "$VENV/bin/python" ] || "$(pick_python)" -m venv "$VENV"
   # torch==2.13.0 is pinned in the lock: pip resolves it to the CPU wheel where one is
   # offered via find-links, so no multi-GB CUDA build is pulled in by an open range.
-  "$VENV/bin/python" -m pip install -q -r "$ROOT/requirements.lock"
+  # (grep drops this machine's notes about empty local mirrors; real errors still show)
+  "$VENV/bin/python" -m pip install -q -r "$ROOT/requirements.lock" 2> >(grep -v "^WARNING: Location" >&2)
   "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$ROOT"
   "$VENV/bin/python" -m pip check >&2
   echo "$want" > "$stamp"

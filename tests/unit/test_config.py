@@ -1,0 +1,70 @@
+"""The typed recipe: the paper's defaults, and every bad key or value named before any work."""
+
+from __future__ import annotations
+
+import pytest
+
+from nircolor.config import Config, ConfigError, load_config
+
+
+def test_defaults_are_the_papers_recipe():
+    cfg = Config()
+    assert (cfg.loss.lambda_cycle, cfg.loss.lambda_pair, cfg.loss.gan_mode) == (100, 60, "vanilla")
+    assert (cfg.train.epochs.phase1, cfg.train.epochs.phase2, cfg.train.epochs.phase3) == (250, 300, 250)
+    assert cfg.train.epochs.start_of("phase3") == 550
+    assert (cfg.model.image_size, cfg.model.ngf, cfg.model.ndf) == (256, 64, 64)
+    assert (cfg.optim.lr, cfg.optim.beta1, cfg.train.pool_size) == (2e-4, 0.5, 50)
+    assert round(cfg.augment.crop_fraction * 256) == 200 and cfg.augment.p_contrast_crop == 0.8
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "key"),
+    [
+        ("loss:\n  lambda_pari: 60\n", "loss.lambda_pari"),
+        ("trian:\n  seed: 1\n", "trian"),
+        ("train:\n  epochs:\n    phase4: 3\n", "train.epochs.phase4"),
+        ("optim:\n  lr: -1\n", "optim.lr"),
+        ("model:\n  image_size: 100\n", "model.image_size"),
+        ("loss:\n  gan_mode: wgan\n", "loss.gan_mode"),
+        ("augment:\n  contrast_range: [1.5, 0.5]\n", "augment.contrast_range"),
+        ("train:\n  batch_size: two\n", "train.batch_size"),
+    ],
+)
+def test_bad_params_file_names_the_key(tmp_path, yaml_text, key):
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml_text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert key in str(info.value) and str(path) in str(info.value)
+
+
+def test_every_problem_is_listed_at_once(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("optim:\n  lr: 0\nmodel:\n  ngf: 0\n")
+    msg = str(pytest.raises(ConfigError, load_config, path).value)
+    assert "optim.lr" in msg and "model.ngf" in msg
+
+
+def test_overrides_apply_and_are_validated(tmp_path):
+    cfg = load_config(None, {"loss.lambda_pair": 30, "train.epochs.phase1": 5})
+    assert cfg.loss.lambda_pair == 30 and cfg.train.epochs.phase1 == 5
+    with pytest.raises(ConfigError, match="model.ngf"):
+        load_config(None, {"model.ngf": -3})
+    with pytest.raises(ConfigError, match="train.seed"):
+        load_config(None, {"train.seed.x": 1})
+
+
+def test_not_yaml_or_not_a_mapping(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("loss: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(path)
+    path.write_text("- 1\n- 2\n")
+    with pytest.raises(ConfigError, match="mapping"):
+        load_config(path)
+
+
+def test_config_is_frozen():
+    cfg = Config()
+    with pytest.raises(Exception):
+        cfg.loss.lambda_pair = 1.0  # type: ignore[misc]
