@@ -170,7 +170,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     combined = side_by_side(tables)
     combined.to_csv(out / "table1.csv", index=False)
-    label = " (SYNTHETIC data)" if (Path(args.data) / "SYNTHETIC.md").exists() else ""
+    label = " (SYNTHETIC data)" if index.is_synthetic else ""
     md = to_markdown(combined, title=f"Table I: PSNR (dB) / SSIM / AE (°) on {len(val)} validation pairs{label}")
     (out / "table1.md").write_text(md)
     print()

@@ -16,6 +16,7 @@ import numpy as np
 
 from nircolor.data.io import IMAGE_EXTENSIONS, ImageError, Kind, probe_image, read_image
 
+SYNTHETIC_LABEL = "SYNTHETIC.md"  # written by nircolor synth beside the challenge folders
 NIR_DIR = "NIR"
 RGB_DIR = "RGB-Registered"
 ONLINE_DIR = "RGB-Online"
@@ -99,12 +100,17 @@ class DatasetIndex:
         counts = Counter(_category(p.stem) for p in self.pairs)
         return dict(sorted(counts.items()))
 
+    @property
+    def is_synthetic(self) -> bool:
+        """True for a dataset written by `nircolor synth` (it carries the SYNTHETIC.md label)."""
+        return (self.root / SYNTHETIC_LABEL).is_file()
+
     def summary(self) -> str:
         h, w = self.image_size
         cats = ", ".join(f"{k} {v}" for k, v in self.categories().items())
         online = f"{len(self.unpaired_rgb)} (RGB-Online/)" if self.has_online else "none (RGB-Online/ absent)"
         lines = [
-            f"dataset at {self.root}",
+            f"{'SYNTHETIC dataset' if self.is_synthetic else 'dataset'} at {self.root}",
             f"  image size:        {h}×{w} (H×W)",
             f"  training pairs:    {len(self.pairs)} (NIR/ + RGB-Registered/): {cats}",
             f"  unpaired RGB:      {online}",

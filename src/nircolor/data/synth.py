@@ -22,7 +22,15 @@ from pathlib import Path
 import numpy as np
 
 from nircolor.data.io import write_png
-from nircolor.data.layout import NIR_DIR, ONLINE_DIR, RGB_DIR, VAL_DIR, DatasetIndex, validate_dataset
+from nircolor.data.layout import (
+    NIR_DIR,
+    ONLINE_DIR,
+    RGB_DIR,
+    SYNTHETIC_LABEL,
+    VAL_DIR,
+    DatasetIndex,
+    validate_dataset,
+)
 
 SYNTH_VERSION = "1"
 
@@ -674,7 +682,7 @@ def write_synthetic(
     if root.exists():
         if not root.is_dir():
             raise FileExistsError(f"{root}: exists and is not a folder")
-        if any(root.iterdir()) and not (root / "SYNTHETIC.md").is_file():
+        if any(root.iterdir()) and not (root / SYNTHETIC_LABEL).is_file():
             raise FileExistsError(
                 f"{root}: not empty and not a synthetic dataset (no SYNTHETIC.md); refusing to overwrite"
             )
@@ -702,7 +710,7 @@ def write_synthetic(
                 done += _run(job, seed, size)
                 if progress is not None:
                     progress(done, total)
-        (building / "SYNTHETIC.md").write_text(_label(n_pairs, n_unpaired, n_val, size, seed), encoding="utf-8")
+        (building / SYNTHETIC_LABEL).write_text(_label(n_pairs, n_unpaired, n_val, size, seed), encoding="utf-8")
         if root.exists():
             old = root.parent / f".{root.name}.old-{os.getpid()}"
             os.replace(root, old)
