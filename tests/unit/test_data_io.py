@@ -224,7 +224,7 @@ def test_truncated_png_fails_on_full_decode(tmp_path):
 
 
 def test_missing_file_and_directory(tmp_path):
-    with pytest.raises(ImageError, match="file not found"):
+    with pytest.raises(ImageError, match="does not exist"):
         read_image(tmp_path / "nope.png", "nir")
     with pytest.raises(ImageError, match="is a directory"):
         read_image(tmp_path, "nir")

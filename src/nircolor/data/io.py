@@ -58,25 +58,33 @@ class ImageInfo:
     bits: int  # bits per channel in the file: 8 or 16
 
 
-def _file_problem(path: Path) -> str | None:
-    """Why ``path`` is not a readable regular file, or None when it is one."""
+def access_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be followed (missing, broken link, loop, permissions), or None."""
     try:
-        st = os.stat(path)
+        os.stat(path)
     except FileNotFoundError:
         if os.path.islink(path):
             return f"broken symlink (target {os.readlink(path)!r} does not exist)"
-        return "file not found"
+        return "does not exist"
     except PermissionError:
-        return "permission denied (cannot access the file)"
+        return "permission denied"
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return "symlink loop (the link never reaches a file)"
-        return f"cannot access the file ({exc.strerror or exc})"
+        return f"cannot access ({exc.strerror or exc})"
+    return None
+
+
+def _file_problem(path: Path) -> str | None:
+    """Why ``path`` is not a readable regular file, or None when it is one."""
+    reason = access_problem(path)
+    if reason is not None:
+        return reason
     if os.path.isdir(path):
         return "is a directory, not an image file"
     if not os.path.isfile(path):
         return "not a regular file"
-    if st.st_size == 0:
+    if os.stat(path).st_size == 0:
         return "zero-byte file"
     return None
 

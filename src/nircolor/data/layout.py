@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nircolor.data.io import IMAGE_EXTENSIONS, ImageError, Kind, probe_image, read_image
+from nircolor.data.io import IMAGE_EXTENSIONS, ImageError, Kind, access_problem, probe_image, read_image
 
 SYNTHETIC_LABEL = "SYNTHETIC.md"  # written by nircolor synth beside the challenge folders
 NIR_DIR = "NIR"
@@ -156,19 +156,7 @@ class _Scan:
 
 def _stat_reason(path: Path) -> str | None:
     """Why a directory entry cannot be followed (broken link, loop, permissions), or None."""
-    try:
-        os.stat(path)
-    except FileNotFoundError:
-        if os.path.islink(path):
-            return f"broken symlink (target {os.readlink(path)!r} does not exist)"
-        return "does not exist"
-    except PermissionError:
-        return "permission denied"
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            return "symlink loop (the link never reaches a file)"
-        return f"cannot access ({exc.strerror or exc})"
-    return None
+    return access_problem(path)
 
 
 def _case_hint(root: Path, name: str) -> str:
