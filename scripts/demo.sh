@@ -12,5 +12,5 @@ fi
 # λ2 = 60 and the three-phase schedule stay the paper's.
 exec nircolor train --data "$DATA" --out demo/run \
   --set model.image_size=64 --set model.ngf=16 --set model.ndf=16 \
-  --set train.epochs.phase1=10 --set train.epochs.phase2=10 --set train.epochs.phase3=10 \
+  --set schedule.phase1=10 --set schedule.phase2=10 --set schedule.phase3=10 \
   --set train.batch_size=4 "$@"

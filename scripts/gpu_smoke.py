@@ -85,8 +85,8 @@ def main() -> None:
         pack_dataset(validate_dataset(data), Path(tmp) / "packed")
         train, val, _ = load_packed(Path(tmp) / "packed")
         run_cfg = load_config(None, {"train.device": "cuda", "train.batch_size": 4,
-                                     "train.epochs.phase1": 2, "train.epochs.phase2": 2,
-                                     "train.epochs.phase3": 2})  # fmt: skip
+                                     "schedule.phase1": 2, "schedule.phase2": 2,
+                                     "schedule.phase3": 2})  # fmt: skip
         prev, history = None, []
         t0 = time.perf_counter()
         for phase in ("phase1", "phase2", "phase3"):

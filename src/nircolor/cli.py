@@ -134,7 +134,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     for variant in args.variant:
         prev = None
         for phase in PHASES:
-            _banner(f"{variant} {phase} ({cfg.train.epochs.count(phase)} epochs)")
+            _banner(f"{variant} {phase} ({cfg.schedule.count(phase)} epochs)")
             ckpt = out / "checkpoints" / variant / f"{phase}.pt"
 
             def log_epoch(epoch: int, rec: dict[str, Any]) -> None:
@@ -258,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder (checkpoints, tables)")
     p.add_argument("--params", help="params YAML (default: the paper's recipe)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a parameter, e.g. --set train.epochs.phase1=10")  # fmt: skip
+                   help="override a parameter, e.g. --set schedule.phase1=10")  # fmt: skip
     p.add_argument("--variant", nargs="+", choices=["baseline", "dense"], default=["baseline", "dense"])
     p.add_argument("--quiet", action="store_true", help="no progress bars or epoch lines")
     p.set_defaults(func=cmd_train)

@@ -77,8 +77,10 @@ class OptimConfig(_Section):
     beta2: float = Field(0.999, ge=0.0, lt=1.0)
 
 
-class EpochsConfig(_Section):
-    """Epochs per phase: paper 1–250 paired, 250–550 alternating, 550–800 alternating + decay."""
+class ScheduleConfig(_Section):
+    """Epochs per phase: paper 1–250 paired, 250–550 alternating, 550–800 alternating + decay.
+
+    Its own section so a DVC stage can depend on the phases it reads and no others."""
 
     phase1: int = Field(250, ge=0)
     phase2: int = Field(300, ge=0)
@@ -93,7 +95,6 @@ class EpochsConfig(_Section):
 
 
 class TrainConfig(_Section):
-    epochs: EpochsConfig = EpochsConfig()
     batch_size: int = Field(1, ge=1)
     pool_size: int = Field(50, ge=0)
     seed: int = 0
@@ -102,15 +103,84 @@ class TrainConfig(_Section):
     num_threads: int = Field(0, ge=0)  # torch intra-op threads; 0 = torch's default
 
 
+class PathsConfig(_Section):
+    """Where the pipeline reads and writes, relative to the repository root."""
+
+    data: str = "data"  # raw dataset in the challenge layout (tracked by data.dvc)
+    artifacts: str = "artifacts"  # every DVC output
+
+
+class IngestConfig(_Section):
+    """Packing: optional CPU-scale subsets (a seeded draw; null keeps everything)."""
+
+    limit_pairs: int | None = Field(None, ge=1)
+    limit_online: int | None = Field(None, ge=0)
+    seed: int = 0
+
+
+class EvaluateConfig(_Section):
+    batch_size: int = Field(6, ge=1)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+
+class CompareConfig(_Section):
+    """Champion rule: best average of `metric` on the validation pairs (ties: the next metrics)."""
+
+    metric: Literal["psnr", "ssim", "ae"] = "psnr"
+    fig3_images: int = Field(6, ge=1)
+
+
+class TrackingConfig(_Section):
+    experiment: str = "nir-colorization"
+    registered_model: str = "nir-colorizer"
+    log_checkpoints: bool = True  # upload phase checkpoints as MLflow artifacts
+
+
+class VariantSpec(_Section):
+    """One variant to train; `overrides` change the shared recipe for this variant only."""
+
+    overrides: dict[str, Any] = Field(default_factory=dict)
+
+
 class Config(_Section):
     """The whole recipe; each stage reads only the sections it needs."""
 
+    paths: PathsConfig = PathsConfig()
+    ingest: IngestConfig = IngestConfig()
+    evaluate: EvaluateConfig = EvaluateConfig()
+    compare: CompareConfig = CompareConfig()
+    tracking: TrackingConfig = TrackingConfig()
+    variants: dict[Variant, VariantSpec] = Field(
+        default_factory=lambda: {"baseline": VariantSpec(), "dense": VariantSpec()}
+    )
     synth: SynthConfig = SynthConfig()
     augment: AugmentConfig = AugmentConfig()
     model: ModelConfig = ModelConfig()
     loss: LossConfig = LossConfig()
     optim: OptimConfig = OptimConfig()
     train: TrainConfig = TrainConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+
+    def for_variant(self, variant: Variant) -> "Config":
+        """The recipe with `variants.<variant>.overrides` applied (validated like the file)."""
+        if variant not in self.variants:
+            raise ConfigError(f"variant {variant!r} is not listed under `variants` in the params")
+        overrides = self.variants[variant].overrides
+        if not overrides:
+            return self
+        return _apply_overrides(self, variant)
+
+    @model_validator(mode="after")
+    def _variants_valid(self) -> "Config":
+        for name, spec in self.variants.items():
+            bad = sorted(set(spec.overrides) - _OVERRIDABLE)
+            if bad:
+                raise ValueError(
+                    f"variants.{name}.overrides may change {sorted(_OVERRIDABLE)}, not {bad}"
+                )
+            if spec.overrides:
+                _apply_overrides(self, name)  # a bad override is an error at load time
+        return self
 
     @model_validator(mode="after")
     def _crop_fits(self) -> "Config":
@@ -122,6 +192,32 @@ class Config(_Section):
         return self
 
 
+_OVERRIDABLE = {"augment", "model", "loss", "optim", "train", "schedule"}
+
+
+def _apply_overrides(cfg: "Config", variant: str) -> "Config":
+    tree = cfg.model_dump(mode="json")
+    overrides = tree["variants"][variant].pop("overrides")
+    tree["variants"] = {variant: {}}  # the result describes this variant alone
+    _merge(tree, overrides)
+    try:
+        return Config.model_validate(tree)
+    except ValidationError as err:
+        lines = [f"variants.{variant}.overrides:"]
+        for e in err.errors():
+            key = ".".join(str(p) for p in e["loc"])
+            lines.append(f"  variants.{variant}.overrides.{key}: {e['msg']}")
+        raise ValueError("\n".join(lines)) from None
+
+
+def _merge(tree: dict[str, Any], overrides: dict[str, Any]) -> None:
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(tree.get(key), dict):
+            _merge(tree[key], value)
+        else:
+            tree[key] = value
+
+
 class ConfigError(ValueError):
     """A params file that does not fit the schema; the message names every bad key."""
 
@@ -129,8 +225,9 @@ class ConfigError(ValueError):
 def _format_errors(err: ValidationError, source: str) -> str:
     lines = [f"invalid parameters in {source}:"]
     for e in err.errors():
-        key = ".".join(str(p) for p in e["loc"]) or "<root>"
-        lines.append(f"  {key}: {e['msg']}")
+        key = ".".join(str(p) for p in e["loc"])
+        msg = e["msg"].removeprefix("Value error, ")
+        lines.append(f"  {key}: {msg}" if key else f"  {msg}")
     return "\n".join(lines)
 
 
@@ -144,7 +241,7 @@ def parse_config(data: dict[str, Any] | None, source: str = "<dict>") -> Config:
 
 def load_config(path: str | Path | None, overrides: dict[str, Any] | None = None) -> Config:
     """Read and validate a YAML params file (None: the paper's defaults); `overrides` maps
-    dotted keys (`train.epochs.phase1`) to values."""
+    dotted keys (`schedule.phase1`) to values."""
     raw: dict[str, Any] = {}
     source = "defaults"
     if path is not None:

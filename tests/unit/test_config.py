@@ -10,8 +10,8 @@ from nircolor.config import Config, ConfigError, load_config
 def test_defaults_are_the_papers_recipe():
     cfg = Config()
     assert (cfg.loss.lambda_cycle, cfg.loss.lambda_pair, cfg.loss.gan_mode) == (100, 60, "vanilla")
-    assert (cfg.train.epochs.phase1, cfg.train.epochs.phase2, cfg.train.epochs.phase3) == (250, 300, 250)
-    assert cfg.train.epochs.start_of("phase3") == 550
+    assert (cfg.schedule.phase1, cfg.schedule.phase2, cfg.schedule.phase3) == (250, 300, 250)
+    assert cfg.schedule.start_of("phase3") == 550
     assert (cfg.model.image_size, cfg.model.ngf, cfg.model.ndf) == (256, 64, 64)
     assert (cfg.optim.lr, cfg.optim.beta1, cfg.train.pool_size) == (2e-4, 0.5, 50)
     assert round(cfg.augment.crop_fraction * 256) == 200 and cfg.augment.p_contrast_crop == 0.8
@@ -22,7 +22,7 @@ def test_defaults_are_the_papers_recipe():
     [
         ("loss:\n  lambda_pari: 60\n", "loss.lambda_pari"),
         ("trian:\n  seed: 1\n", "trian"),
-        ("train:\n  epochs:\n    phase4: 3\n", "train.epochs.phase4"),
+        ("schedule:\n  phase4: 3\n", "schedule.phase4"),
         ("optim:\n  lr: -1\n", "optim.lr"),
         ("model:\n  image_size: 100\n", "model.image_size"),
         ("loss:\n  gan_mode: wgan\n", "loss.gan_mode"),
@@ -46,8 +46,8 @@ def test_every_problem_is_listed_at_once(tmp_path):
 
 
 def test_overrides_apply_and_are_validated(tmp_path):
-    cfg = load_config(None, {"loss.lambda_pair": 30, "train.epochs.phase1": 5})
-    assert cfg.loss.lambda_pair == 30 and cfg.train.epochs.phase1 == 5
+    cfg = load_config(None, {"loss.lambda_pair": 30, "schedule.phase1": 5})
+    assert cfg.loss.lambda_pair == 30 and cfg.schedule.phase1 == 5
     with pytest.raises(ConfigError, match="model.ngf"):
         load_config(None, {"model.ngf": -3})
     with pytest.raises(ConfigError, match="train.seed"):

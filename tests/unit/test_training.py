@@ -41,7 +41,7 @@ def test_schedule_follows_the_paper():
 
 def test_three_phases_chain_and_lower_the_pair_loss(tiny_pack, tmp_path, tiny_overrides):
     train, _ = tiny_pack
-    cfg = load_config(None, {**tiny_overrides, "train.epochs.phase1": 6, "optim.lr": 1e-3})
+    cfg = load_config(None, {**tiny_overrides, "schedule.phase1": 6, "optim.lr": 1e-3})
     prev, history = None, []
     for phase in ("phase1", "phase2", "phase3"):
         res = run_phase(phase, variant="dense", cfg=cfg, data=train,
@@ -64,7 +64,7 @@ def test_three_phases_chain_and_lower_the_pair_loss(tiny_pack, tmp_path, tiny_ov
 
 def test_killed_phase_resumes_to_identical_weights(tiny_pack, tmp_path, tiny_overrides):
     train, _ = tiny_pack
-    cfg = load_config(None, {**tiny_overrides, "train.epochs.phase2": 4})
+    cfg = load_config(None, {**tiny_overrides, "schedule.phase2": 4})
     kw = dict(variant="baseline", cfg=cfg, data=train, progress=False)
     run_phase("phase1", out=tmp_path / "p1.pt", **kw)
 
@@ -93,7 +93,7 @@ def test_killed_phase_resumes_to_identical_weights(tiny_pack, tmp_path, tiny_ove
 
 def test_non_finite_loss_stops_with_epoch_and_step(tiny_pack, tmp_path, monkeypatch, tiny_overrides):
     train, _ = tiny_pack
-    cfg = load_config(None, {**tiny_overrides, "train.epochs.phase1": 3})
+    cfg = load_config(None, {**tiny_overrides, "schedule.phase1": 3})
     calls = {"n": 0}
     real_pair_loss = trainer_mod.pair_loss
 

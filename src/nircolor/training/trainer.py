@@ -287,8 +287,8 @@ def run_phase(
     device = resolve_device(cfg.train.device)
     if cfg.train.num_threads:
         torch.set_num_threads(cfg.train.num_threads)
-    n_epochs = cfg.train.epochs.count(phase)
-    first_epoch = cfg.train.epochs.start_of(phase)  # 0-based global index
+    n_epochs = cfg.schedule.count(phase)
+    first_epoch = cfg.schedule.start_of(phase)  # 0-based global index
     if data.paired.nir.shape[1] != cfg.model.image_size:
         raise ValueError(
             f"training images are {data.paired.nir.shape[1]}px but model.image_size is "
@@ -324,7 +324,7 @@ def run_phase(
         if state["epoch"] != first_epoch:
             raise CheckpointError(
                 f"{init}: ends at epoch {state['epoch']}, but params put {phase}'s start at "
-                f"epoch {first_epoch}; were train.epochs changed between phases?"
+                f"epoch {first_epoch}; were schedule changed between phases?"
             )
         net.load_state_dict(state)
 
