@@ -113,15 +113,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(str(err), file=sys.stderr)
         return 1
     print(index.summary(), file=sys.stderr)
-    if index.image_size[0] != cfg.model.image_size:
-        print(
-            f"nircolor: images are {index.image_size[0]} px but model.image_size is "
-            f"{cfg.model.image_size}", file=sys.stderr,
-        )  # fmt: skip
-        return 2
-
     _banner("pack")
-    manifest = pack_dataset(index, out / "packed")
+    manifest = pack_dataset(
+        index, out / "packed", image_size=cfg.model.image_size, limit_pairs=cfg.ingest.limit_pairs,
+        limit_online=cfg.ingest.limit_online, seed=cfg.ingest.seed,
+    )  # fmt: skip
     train, val, _ = load_packed(out / "packed")
     print(
         f"{len(train.paired)} training pairs, unpaired pool {train.unpaired_size} "

@@ -61,48 +61,114 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
-def pack_dataset(index: DatasetIndex, out_dir: str | Path) -> dict:
+def _resize(stack: np.ndarray, size: int) -> np.ndarray:
+    """Resize a uint8 stack to size×size: area averaging down (no aliasing), bicubic up."""
+    import cv2
+
+    if len(stack) == 0 or stack.shape[1:3] == (size, size):
+        return stack
+    interp = cv2.INTER_AREA if stack.shape[1] > size else cv2.INTER_CUBIC
+    return np.stack([cv2.resize(img, (size, size), interpolation=interp) for img in stack])
+
+
+def _subset(n: int, limit: int | None, rng: np.random.Generator) -> np.ndarray:
+    """Indices kept by a CPU-scale limit: a seeded draw, returned in the original (stem) order."""
+    if limit is None or limit >= n:
+        return np.arange(n)
+    return np.sort(rng.choice(n, size=limit, replace=False))
+
+
+def pack_dataset(
+    index: DatasetIndex,
+    out_dir: str | Path,
+    *,
+    image_size: int | None = None,
+    limit_pairs: int | None = None,
+    limit_online: int | None = None,
+    seed: int = 0,
+) -> dict:
     """Decode a validated dataset once into .npy arrays; return the manifest written beside them.
 
-    The manifest is written last, so a directory without one is never mistaken for a
-    finished pack.
+    `image_size` resizes every image (None keeps the dataset's size); `limit_pairs` and
+    `limit_online` keep a seeded subset of the training pairs / RGB-Online images (the
+    validation pairs are always kept whole). The manifest lists every file and what happened
+    to it, and is written last, so a directory without one is never taken for a finished pack.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / MANIFEST).unlink(missing_ok=True)
-    train_nir, train_rgb = load_pairs(index.pairs)
+    rng = np.random.default_rng(seed)
+    keep_pairs = _subset(len(index.pairs), limit_pairs, rng)
+    keep_online = _subset(len(index.unpaired_rgb), limit_online, rng)
+    pairs = [index.pairs[i] for i in keep_pairs]
+    online_paths = [index.unpaired_rgb[i] for i in keep_online]
+    size = image_size or index.image_size[0]
+
+    train_nir, train_rgb = load_pairs(pairs)
     val_nir, val_rgb = load_pairs(index.validation)
-    online = (
-        load_rgb(index.unpaired_rgb)
-        if index.unpaired_rgb
-        else np.zeros((0, *train_rgb.shape[1:]), np.uint8)
-    )
+    online = load_rgb(online_paths) if online_paths else np.zeros((0, *train_rgb.shape[1:]), np.uint8)
     arrays = {
-        "train_nir": train_nir,
-        "train_rgb": train_rgb,
-        "online_rgb": online,
-        "val_nir": val_nir,
-        "val_rgb": val_rgb,
+        "train_nir": _resize(train_nir, size),
+        "train_rgb": _resize(train_rgb, size),
+        "online_rgb": _resize(online, size) if len(online) else np.zeros((0, size, size, 3), np.uint8),
+        "val_nir": _resize(val_nir, size),
+        "val_rgb": _resize(val_rgb, size),
     }
     digest = hashlib.sha256()
     for name, arr in arrays.items():
         _save_npy(out / f"{name}.npy", arr)
         digest.update(name.encode())
         digest.update(arr.tobytes())
+
+    files = _file_report(index, keep_pairs, keep_online, limit_pairs, limit_online)
     manifest = {
         "root": str(index.root),
-        "image_size": list(index.image_size),
-        "train_stems": [p.stem for p in index.pairs],
+        "synthetic": index.is_synthetic,
+        "source_size": list(index.image_size),
+        "image_size": [size, size],
+        "train_stems": [p.stem for p in pairs],
         "val_stems": [p.stem for p in index.validation],
-        "online_files": [p.name for p in index.unpaired_rgb],
+        "online_files": [p.name for p in online_paths],
+        "counts": {
+            "train_pairs": len(pairs),
+            "train_pairs_available": len(index.pairs),
+            "online": len(online_paths),
+            "online_available": len(index.unpaired_rgb),
+            "validation_pairs": len(index.validation),
+            "ignored": len(index.ignored),
+        },
         "unpaired_source": unpaired_source(index.has_online),
         "notes": list(index.notes),
+        "files": files,
         "sha256": digest.hexdigest(),
     }
     tmp = out / f".{MANIFEST}.tmp"
     tmp.write_text(json.dumps(manifest, indent=2))
     os.replace(tmp, out / MANIFEST)
     return manifest
+
+
+def _file_report(
+    index: DatasetIndex, keep_pairs: np.ndarray, keep_online: np.ndarray,
+    limit_pairs: int | None, limit_online: int | None,
+) -> list[dict[str, str]]:  # fmt: skip
+    """One row per file found: its role and what ingest did with it (nothing is dropped silently)."""
+    rows: list[dict[str, str]] = []
+    kept = set(int(i) for i in keep_pairs)
+    for i, pair in enumerate(index.pairs):
+        status = "packed" if i in kept else f"left out (ingest.limit_pairs={limit_pairs} subset)"
+        rows.append({"path": str(pair.nir), "role": "train_nir", "stem": pair.stem, "status": status})
+        rows.append({"path": str(pair.rgb), "role": "train_rgb", "stem": pair.stem, "status": status})
+    kept = set(int(i) for i in keep_online)
+    for i, path in enumerate(index.unpaired_rgb):
+        status = "packed" if i in kept else f"left out (ingest.limit_online={limit_online} subset)"
+        rows.append({"path": str(path), "role": "online_rgb", "stem": path.stem, "status": status})
+    for pair in index.validation:
+        rows.append({"path": str(pair.nir), "role": "val_nir", "stem": pair.stem, "status": "packed"})
+        rows.append({"path": str(pair.rgb), "role": "val_rgb", "stem": pair.stem, "status": "packed"})
+    for path, reason in index.ignored:
+        rows.append({"path": str(path), "role": "ignored", "stem": "", "status": f"ignored: {reason}"})
+    return rows
 
 
 def _load(out: Path, name: str, mmap: bool) -> np.ndarray:

@@ -1,0 +1,68 @@
+"""Shared flow plumbing: the repository root, run identity (git commit, DVC experiment, data digest), tags."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+
+def repo_root() -> Path:
+    """The project's root; under `dvc exp run --temp` DVC points DVC_ROOT at the real one."""
+    return Path(os.environ.get("DVC_ROOT") or Path(__file__).resolve().parents[1])
+
+
+def workspace() -> Path:
+    """Where this stage runs (a temporary copy under `dvc exp run --temp`)."""
+    return Path(__file__).resolve().parents[1]
+
+
+@lru_cache(maxsize=1)
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=workspace(), capture_output=True,
+                             text=True, timeout=10, check=True)  # fmt: skip
+        return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def dvc_experiment() -> str:
+    """The DVC experiment name during `dvc exp run`; `workspace` for a plain `dvc repro`."""
+    return os.environ.get("DVC_EXP_NAME", "workspace")
+
+
+def data_digest(dvc_file: Path | None = None) -> str:
+    """The md5 DVC recorded for data/ in data.dvc ('untracked' when there is none)."""
+    path = dvc_file or workspace() / "data.dvc"
+    try:
+        outs = yaml.safe_load(path.read_text())["outs"]
+        return str(outs[0]["md5"])
+    except (OSError, KeyError, IndexError, TypeError, yaml.YAMLError):
+        return "untracked"
+
+
+def run_tags(stage: str, variant: str | None = None, phase: str | None = None) -> dict[str, str]:
+    """The same identity for Prefect tags and MLflow tags."""
+    tags = {"stage": stage, "git_commit": git_commit(), "dvc_experiment": dvc_experiment(),
+            "data_digest": data_digest()}  # fmt: skip
+    if variant:
+        tags["variant"] = variant
+    if phase:
+        tags["phase"] = phase
+    return tags
+
+
+def prefect_tags(tags: dict[str, str]) -> list[str]:
+    return [f"{k}:{v[:12] if k in ('git_commit', 'data_digest') else v}" for k, v in tags.items()]
+
+
+def run_flow(flow_fn, tags: dict[str, str], **params):
+    """Run a flow with its identity as Prefect tags (the stage modules never import prefect)."""
+    from prefect import tags as prefect_tag_context
+
+    with prefect_tag_context(*prefect_tags(tags)):
+        return flow_fn(**params)

@@ -1,0 +1,70 @@
+"""Evaluate flow: score a variant's final generator on the validation pairs, log the table, register it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from nircolor.config import Config, Variant
+from nircolor.data.io import write_png
+from nircolor.data.packed import load_packed
+from nircolor.inference import evaluate_generator, load_generator
+from nircolor.training.checkpoint import load_checkpoint
+from nircolor.training.trainer import resolve_device
+
+from flows.tracking import Tracker
+
+
+@task(cache_policy=NO_CACHE)
+def score(cfg: Config, checkpoint: str, packed_dir: str, out_dir: str) -> dict[str, Any]:
+    """Per-image PSNR/SSIM/AE (Table I layout) and the colorized validation images."""
+    device = resolve_device(cfg.evaluate.device)
+    g, meta = load_generator(checkpoint, device)
+    _, val, _ = load_packed(packed_dir)
+    table, images = evaluate_generator(g, val, device, batch_size=cfg.evaluate.batch_size)
+    out = Path(out_dir)
+    (out / "images").mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "table.csv", index=False)
+    for stem, image in zip(val.stems, images):
+        write_png(out / "images" / f"{stem}_rgb.png", image)
+    avg = table.iloc[-1]
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    return {"psnr": float(avg["psnr"]), "ssim": float(avg["ssim"]), "ae": float(avg["ae"]),
+            "epoch": int(meta["epoch"])}  # fmt: skip
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)  # logging + registering is idempotent enough
+def track(cfg: Config, variant: Variant, checkpoint: str, out_dir: str, averages: dict[str, Any],
+          tags: dict[str, str]) -> dict[str, str]:  # fmt: skip
+    import pandas as pd
+
+    from flows.registry import register_generator
+
+    tracker = Tracker(cfg.tracking.experiment)
+    prov = load_checkpoint(checkpoint).get("provenance", {})
+    parent = tracker.variant_run(variant, parent_id=prov.get("mlflow_parent_run_id"), tags=tags)
+    table = pd.read_csv(Path(out_dir) / "table.csv")
+    tracker.log_table(parent, table, f"eval/{variant}_table1.json")
+    metrics = {f"val/{k}": averages[k] for k in ("psnr", "ssim", "ae")}
+    tracker.log_metrics(parent, metrics)
+    version = register_generator(tracker, parent, Path(checkpoint), variant=variant,
+                                 registered_model=cfg.tracking.registered_model, metrics=metrics)  # fmt: skip
+    tracker.finish(parent)
+    print(f"registered {cfg.tracking.registered_model} version {version} as @{variant}")
+    return {"mlflow_parent_run_id": parent, "registered_version": str(version)}
+
+
+@flow(name="evaluate", flow_run_name="{variant}", log_prints=True)
+def evaluate_flow(cfg: Config, variant: Variant, checkpoint: str, packed_dir: str, out_dir: str,
+                  tags: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+    """Steps:
+    1. colorize the validation NIR images with the phase-3 generator and score them
+    2. log the per-image table and averages to the variant's MLflow run
+    3. register the NIR→RGB generator as a version of `nir-colorizer` with the variant's alias
+    """
+    averages = score(cfg, checkpoint, packed_dir, out_dir)
+    registry = track(cfg, variant, checkpoint, out_dir, averages, tags)
+    return {**averages, **registry}

@@ -1,0 +1,120 @@
+"""Train flow: one phase of one variant, tracked in MLflow as a nested run under the variant's parent run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from nircolor.config import PHASES, Config, Phase, Variant
+from nircolor.data.packed import load_packed
+from nircolor.training.checkpoint import load_checkpoint
+from nircolor.training.trainer import resume_path, run_phase
+
+from flows.tracking import Tracker
+
+
+def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{'loss': {'lambda_pair': 60}} → {'loss.lambda_pair': 60}: MLflow params are flat."""
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _earlier_provenance(checkpoint_dir: Path, phase: Phase) -> dict[str, str]:
+    """MLflow run ids travel in checkpoints: this phase's resume file, else the previous phase."""
+    own = resume_path(checkpoint_dir / f"{phase}.pt")
+    if own.exists():
+        return dict(load_checkpoint(own).get("provenance", {}))
+    if phase != "phase1":
+        prev = checkpoint_dir / f"{PHASES[PHASES.index(phase) - 1]}.pt"
+        if prev.exists():
+            prov = dict(load_checkpoint(prev).get("provenance", {}))
+            prov.pop("mlflow_run_id", None)  # the previous phase's own run is not ours
+            return prov
+    return {}
+
+
+@task(cache_policy=NO_CACHE)
+def open_runs(cfg: Config, variant: Variant, phase: Phase, checkpoint_dir: str,
+              tags: dict[str, str], unpaired_source: str) -> dict[str, str]:  # fmt: skip
+    """Find or create the variant's parent run and this phase's nested run (reused on resume)."""
+    tracker = Tracker(cfg.tracking.experiment)
+    earlier = _earlier_provenance(Path(checkpoint_dir), phase)
+    run_tags = {**tags, "unpaired_source": unpaired_source}
+    parent = tracker.variant_run(variant, parent_id=earlier.get("mlflow_parent_run_id"), tags=run_tags)
+    run_id = earlier.get("mlflow_run_id")
+    if run_id is None:
+        params = flatten(cfg.model_dump(mode="json"))
+        params.update(variant=variant, phase=phase)
+        run_id = tracker.start_phase(parent, variant, phase, params, tags=run_tags)
+    return {"mlflow_parent_run_id": parent, "mlflow_run_id": run_id}
+
+
+@task(cache_policy=NO_CACHE)
+def train(cfg: Config, variant: Variant, phase: Phase, packed_dir: str, checkpoint_dir: str,
+          runs: dict[str, str], provenance: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+    """Run the phase (resuming if a resume file exists), logging every epoch to the phase run."""
+    logger = get_run_logger()
+    tracker = Tracker(cfg.tracking.experiment)
+    train_arrays, _, _ = load_packed(packed_dir)
+    ckpt_dir = Path(checkpoint_dir)
+    out = ckpt_dir / f"{phase}.pt"
+    init = ckpt_dir / f"{PHASES[PHASES.index(phase) - 1]}.pt" if phase != "phase1" else None
+
+    lost: list[int] = []
+
+    def on_epoch_end(epoch: int, record: dict[str, Any]) -> None:
+        try:
+            tracker.log_epoch(runs["mlflow_run_id"], epoch, record)
+        except Exception as err:  # tracking must never stop training; say what was lost
+            lost.append(epoch)
+            logger.warning(f"MLflow logging failed at epoch {epoch} (kept locally): {err}")
+        logger.info(
+            f"{variant} {phase} epoch {epoch} ({record['mode']}): G {record['loss_g']:.3f} "
+            f"pair_rgb {record['loss_pair_rgb']:.4f} lr {record['lr']:.2e} "
+            f"{record['images_per_s']:.1f} img/s"
+        )
+        snapshot = out.with_name(f"{out.stem}_epoch{epoch:04d}{out.suffix}")
+        if snapshot.exists() and cfg.tracking.log_checkpoints and epoch not in lost:
+            tracker.log_artifact(runs["mlflow_run_id"], snapshot, "checkpoints")
+
+    try:
+        result = run_phase(phase, variant=variant, cfg=cfg, data=train_arrays, out=out, init=init,
+                           on_epoch_end=on_epoch_end, progress=True,
+                           provenance={**provenance, **runs})  # fmt: skip
+    except BaseException:
+        tracker.finish(runs["mlflow_run_id"], "FAILED")  # a rerun resumes it and reopens the run
+        raise
+    if cfg.tracking.log_checkpoints:
+        tracker.log_artifact(runs["mlflow_run_id"], result.checkpoint, "checkpoints")
+    if lost:
+        tracker.set_tags(runs["mlflow_run_id"], {"lost_epochs": ",".join(map(str, lost))})
+    tracker.finish(runs["mlflow_run_id"])
+    return {"history": result.history, "resumed_from_epoch": result.resumed_from_epoch,
+            "lost_epochs": lost}  # fmt: skip
+
+
+@flow(name="train-phase", flow_run_name="{variant}-{phase}", log_prints=True)
+def train_phase_flow(cfg: Config, variant: Variant, phase: Phase, packed_dir: str,
+                     checkpoint_dir: str, tags: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+    """Steps:
+    1. read the pack's manifest (data digest, unpaired substitute)
+    2. find or create the MLflow runs: the variant's parent, this phase's nested run
+    3. train the phase from the previous phase's checkpoint, resuming after a kill
+    4. log the checkpoint and close the phase run
+    """
+    _, _, manifest = load_packed(packed_dir)
+    if not manifest["unpaired_source"].startswith("RGB-Online"):
+        print(f"unpaired RGB pool: {manifest['unpaired_source']}")
+    runs = open_runs(cfg, variant, phase, checkpoint_dir, tags, manifest["unpaired_source"])
+    provenance = {"data_sha256": manifest["sha256"], "unpaired_source": manifest["unpaired_source"]}
+    out = train(cfg, variant, phase, packed_dir, checkpoint_dir, runs, provenance)
+    return {**out, **runs}
