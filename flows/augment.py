@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from prefect import flow, task
@@ -40,8 +41,10 @@ def augment_flow(augment: AugmentConfig, image_size: int, packed_dir: str, out_j
     1. build the augmentation from params and save it as albumentations JSON
     2. render a preview grid of augmented NIR/RGB pairs (training stays random per epoch)
     """
+    t0 = time.perf_counter()
     Path(out_json).parent.mkdir(parents=True, exist_ok=True)
     described = save_pipeline(augment, image_size, out_json)
     render_preview(augment, image_size, packed_dir, preview_png, n_preview, seed)
     print(f"augmentation saved to {out_json}; preview at {preview_png}")
-    return {"transforms": len(described["transform"]["transforms"])}
+    return {"transforms": len(described["transform"]["transforms"]),
+            "compute_seconds": time.perf_counter() - t0}  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,7 @@ def compare_flow(cfg: Config, eval_dirs: dict[str, str], eval_metrics: dict[str,
     3. one static HTML report holding both
     4. log them to MLflow and set the registry alias `champion` by the documented rule
     """
+    t0 = time.perf_counter()
     _, val, manifest = load_packed(packed_dir)
     results = {v: json.loads(Path(p).read_text()) for v, p in eval_metrics.items()}
     averages = {v: {m: r[m] for m in ("psnr", "ssim", "ae")} for v, r in results.items()}
@@ -121,8 +123,9 @@ def compare_flow(cfg: Config, eval_dirs: dict[str, str], eval_metrics: dict[str,
     }  # fmt: skip
     notes = list(manifest.get("notes", []))
     html = build_html(tables, fig3, str(Path(out_dir) / "report.html"), facts, notes, title)
+    compute = time.perf_counter() - t0
     versions = {v: r["registered_version"] for v, r in results.items()}
     tracked = track(cfg, champion, versions, [tables["csv"], tables["md"], fig3, html], tags)
     print(f"champion: {champion}; report: {html}")
-    return {"champion": champion, "report": html, **tracked,
+    return {"champion": champion, "report": html, **tracked, "compute_seconds": compute,
             **{f"{v}_{m}": averages[v][m] for v in averages for m in averages[v]}}  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from flows.tracking import Tracker
 @task(cache_policy=NO_CACHE)
 def score(cfg: Config, checkpoint: str, packed_dir: str, out_dir: str) -> dict[str, Any]:
     """Per-image PSNR/SSIM/AE (Table I layout) and the colorized validation images."""
+    t0 = time.perf_counter()
     device = resolve_device(cfg.evaluate.device)
     g, meta = load_generator(checkpoint, device)
     _, val, _ = load_packed(packed_dir)
@@ -33,7 +35,7 @@ def score(cfg: Config, checkpoint: str, packed_dir: str, out_dir: str) -> dict[s
     avg = table.iloc[-1]
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     return {"psnr": float(avg["psnr"]), "ssim": float(avg["ssim"]), "ae": float(avg["ae"]),
-            "epoch": int(meta["epoch"])}  # fmt: skip
+            "epoch": int(meta["epoch"]), "compute_seconds": time.perf_counter() - t0}  # fmt: skip
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)  # logging + registering is idempotent enough

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,7 @@ def train(cfg: Config, variant: Variant, phase: Phase, packed_dir: str, checkpoi
         if snapshot.exists() and cfg.tracking.log_checkpoints and epoch not in lost:
             tracker.log_artifact(runs["mlflow_run_id"], snapshot, "checkpoints")
 
+    t0 = time.perf_counter()
     try:
         result = run_phase(phase, variant=variant, cfg=cfg, data=train_arrays, out=out, init=init,
                            on_epoch_end=on_epoch_end, progress=True,
@@ -93,13 +95,14 @@ def train(cfg: Config, variant: Variant, phase: Phase, packed_dir: str, checkpoi
     except BaseException:
         tracker.finish(runs["mlflow_run_id"], "FAILED")  # a rerun resumes it and reopens the run
         raise
+    compute = time.perf_counter() - t0
     if cfg.tracking.log_checkpoints:
         tracker.log_artifact(runs["mlflow_run_id"], result.checkpoint, "checkpoints")
     if lost:
         tracker.set_tags(runs["mlflow_run_id"], {"lost_epochs": ",".join(map(str, lost))})
     tracker.finish(runs["mlflow_run_id"])
     return {"history": result.history, "resumed_from_epoch": result.resumed_from_epoch,
-            "lost_epochs": lost}  # fmt: skip
+            "lost_epochs": lost, "compute_seconds": compute}  # fmt: skip
 
 
 @flow(name="train-phase", flow_run_name="{variant}-{phase}", log_prints=True)

@@ -37,6 +37,7 @@ def main() -> None:
         "seconds": float(history["seconds"].sum()) if len(history) else 0.0,
         "mlflow_run_id": out["mlflow_run_id"],
         "lost_epochs": len(out["lost_epochs"]),
+        "compute_seconds": out["compute_seconds"],
     }
     if last is not None:
         summary.update({k: float(last[k]) for k in history.columns if k.startswith("loss_")})

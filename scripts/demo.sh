@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
-# The main job on the embedded default data: generate a SYNTHETIC dataset, train both variants
-# (baseline and dense) through the three phases at a CPU-sized scale, evaluate, print Table I.
-# Finishes in a few minutes on 2 cores. Extra arguments go to `nircolor train` (e.g. --set ...).
+# The main job on the embedded default data: generate the SYNTHETIC dataset that data.dvc
+# describes, start one Prefect server and the MLflow UI, run the whole DVC pipeline for both
+# variants at a CPU-sized scale (profiles/demo.yaml, passed as DVC experiment parameters), then
+# print Table I and where the report and the UIs are. About 5–10 minutes on 2 cores.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
-DATA=demo/data
-if [ ! -f "$DATA/SYNTHETIC.md" ]; then
-  nircolor synth "$DATA" --pairs 64 --unpaired 64 --val 18 --size 64
+
+if [ ! -f data/SYNTHETIC.md ] && [ ! -d data/NIR ]; then
+  echo "== generating the default SYNTHETIC dataset into data/ (what data.dvc describes) ==" >&2
+  nircolor synth data --quiet
 fi
-# CPU-sized recipe: 64×64 images, ngf = ndf = 16, 10 + 10 + 10 epochs, batch 4; λ1 = 100 and
-# λ2 = 60 and the three-phase schedule stay the paper's.
-exec nircolor train --data "$DATA" --out demo/run \
-  --set model.image_size=64 --set model.ngf=16 --set model.ndf=16 \
-  --set schedule.phase1=10 --set schedule.phase2=10 --set schedule.phase3=10 \
-  --set train.batch_size=4 "$@"
+
+echo "== starting the Prefect server and the MLflow UI (stop them: bash scripts/servers.sh down) ==" >&2
+python -m flows.serve up
+eval "$(python -m flows.serve env)"
+
+echo "== dvc exp run with profiles/demo.yaml ==" >&2
+SECONDS=0
+# shellcheck disable=SC2046  # the profile expands to -S key=value words on purpose
+dvc exp run $(python -m pipeline.profile profiles/demo.yaml) "$@"
+wall=$SECONDS
+
+python -m pipeline.summary --wall-seconds "$wall" \
+  --prefect-ui "${PREFECT_UI_URL:-}" --mlflow-ui "${MLFLOW_UI_URL:-}"

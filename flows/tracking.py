@@ -1,0 +1,461 @@
+"""The MLflow adapter: where runs are recorded, and every call the flows make to MLflow's tracking API.
+
+One `Tracker` per process talks to one store through `MlflowClient` alone: no fluent
+`mlflow.start_run`, no active-run state, no global tracking URI. Run ids are passed explicitly,
+so a task in a worker thread logs to the run it was handed.
+
+Run layout in the experiment `nir-colorization`:
+
+    <variant>                       parent run, tags {variant}
+    ├── <variant>-phase1            nested (tag mlflow.parentRunId), tags {variant, phase}
+    ├── <variant>-phase2              params: the recipe flattened to dotted keys (loss.lambda_pair)
+    └── <variant>-phase3              metrics: train/<name> at step = epoch; val/psnr, val/ssim, val/ae
+
+Importing this module does not import mlflow (it costs ~1.5 s and reconfigures logging);
+`import_mlflow()` imports it on first use and puts the logging configuration back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
+    from mlflow.entities import Run
+    from mlflow.tracking import MlflowClient
+
+# The network is closed on these machines; MLflow would otherwise try to send usage data.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EXPERIMENT = "nir-colorization"
+RUN_STATUSES = ("FINISHED", "FAILED", "KILLED")
+
+# MLflow's documented limits (log_batch and param values).
+MAX_PARAMS_PER_BATCH = 100
+MAX_TAGS_PER_BATCH = 100
+MAX_METRICS_PER_BATCH = 1000
+MAX_PARAM_VALUE_LENGTH = 6000
+
+log = logging.getLogger(__name__)
+
+
+class TrackingUnavailable(RuntimeError):
+    """The tracking server cannot be reached (or is not an MLflow server); the message names the URI."""
+
+
+# --------------------------------------------------------------------------------------------
+# Where runs go
+
+
+def _store_root() -> Path:
+    """The main checkout, even when this code runs from a `dvc exp run --temp/--queue` workspace.
+
+    DVC sets DVC_ROOT to the parent repository for queued/temp experiments; failing that, a temp
+    workspace lives at <repo>/.dvc/tmp/exps/<name>/, so walk up out of it.
+    """
+    dvc_root = os.environ.get("DVC_ROOT")
+    if dvc_root and Path(dvc_root).is_dir():
+        return Path(dvc_root).resolve()
+    parts = REPO_ROOT.parts
+    for i in range(len(parts) - 3):
+        if parts[i : i + 3] == (".dvc", "tmp", "exps"):
+            return Path(*parts[:i])
+    return REPO_ROOT
+
+
+def tracking_uri() -> str:
+    """`MLFLOW_TRACKING_URI` if set, else an absolute SQLite store at the repository root.
+
+    Absolute, so runs from `dvc exp run --temp` (another working directory) land in the same store.
+    """
+    env = os.environ.get("MLFLOW_TRACKING_URI")
+    if env:
+        return env
+    return f"sqlite:///{_store_root() / 'mlflow.db'}"
+
+
+def _sqlite_path(uri: str) -> Path | None:
+    """The database file of a `sqlite:///…` URI (None for other stores or in-memory databases)."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    raw = uri[len("sqlite:///") :].split("?", 1)[0]
+    if not raw or raw == ":memory:":
+        return None
+    return Path(raw).resolve()
+
+
+def artifact_root_for(uri: str) -> str | None:
+    """Where a new experiment keeps its artifacts: beside a SQLite file, else the server's default.
+
+    MLflow's own default for a SQLite store is `./mlruns` under the *current directory*, which
+    would scatter artifacts across DVC's temporary workspaces.
+    """
+    db = _sqlite_path(uri)
+    return (db.parent / "mlartifacts").as_uri() if db is not None else None
+
+
+# --------------------------------------------------------------------------------------------
+# Importing mlflow without letting it touch the logging configuration
+
+
+@contextlib.contextmanager
+def preserved_logging() -> Iterator[None]:
+    """Undo what an import does to logging: root handlers/level, and existing loggers' settings."""
+    root = logging.getLogger()
+    saved_root = (list(root.handlers), root.level)
+    saved_disable = logging.root.manager.disable
+    saved = {
+        name: (lg.level, lg.disabled, lg.propagate, list(lg.handlers))
+        for name, lg in logging.root.manager.loggerDict.items()
+        if isinstance(lg, logging.Logger)
+    }
+    try:
+        yield
+    finally:
+        root.handlers[:] = saved_root[0]
+        root.setLevel(saved_root[1])
+        logging.disable(saved_disable)
+        for name, (level, disabled, propagate, handlers) in saved.items():
+            lg = logging.getLogger(name)
+            lg.setLevel(level)
+            lg.disabled = disabled
+            lg.propagate = propagate
+            lg.handlers[:] = handlers
+
+
+def import_mlflow() -> ModuleType:
+    """Import mlflow (with mlflow.pyfunc and the client) on first use; logging is left as it was."""
+    if "mlflow.pyfunc" in sys.modules and "mlflow.tracking" in sys.modules:
+        return sys.modules["mlflow"]
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    with preserved_logging():
+        import mlflow
+        import mlflow.pyfunc  # noqa: F401
+        import mlflow.tracking  # noqa: F401
+    return mlflow
+
+
+# --------------------------------------------------------------------------------------------
+# Values MLflow accepts
+
+
+def as_number(value: Any) -> float | None:
+    """A float for ints, floats and numpy/torch scalars; None for anything else (bools included)."""
+    if isinstance(value, bool):
+        return None
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # numpy / torch scalars
+        try:
+            value = value.item()
+        except (TypeError, ValueError):
+            return None
+        if isinstance(value, bool):
+            return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    return None
+
+
+def as_text(value: Any) -> str:
+    """A JSON-safe string for a param or tag value (numpy scalars unwrapped, sequences as JSON)."""
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+        value = value.item()
+    if isinstance(value, str):
+        return value
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (set, frozenset)):
+        value = sorted(value, key=str)
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):  # sequences, arrays
+        items = value.tolist() if hasattr(value, "tolist") else list(value)
+        return json.dumps(items, default=as_text)
+    return str(value)
+
+
+def flatten_params(params: Mapping[str, Any] | Any, prefix: str = "") -> dict[str, str]:
+    """Nested mappings (or pydantic models) → {dotted.key: text}; values cut to MLflow's limit."""
+    if hasattr(params, "model_dump"):
+        params = params.model_dump(mode="json")
+    flat: dict[str, str] = {}
+    for key, value in params.items():
+        name = f"{prefix}{key}"
+        if hasattr(value, "model_dump"):
+            value = value.model_dump(mode="json")
+        if isinstance(value, Mapping):
+            if value:
+                flat.update(flatten_params(value, prefix=f"{name}."))
+            else:
+                flat[name] = "{}"
+            continue
+        text = as_text(value)
+        if len(text) > MAX_PARAM_VALUE_LENGTH:
+            text = text[: MAX_PARAM_VALUE_LENGTH - 1] + "…"
+        flat[name] = text
+    return flat
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _quote(value: str) -> str:
+    """A search-filter string literal."""
+    return f'"{value}"' if "'" in value else f"'{value}'"
+
+
+# --------------------------------------------------------------------------------------------
+# Reachability
+
+
+def check_reachable(uri: str, timeout_s: float = 10.0) -> None:
+    """Raise TrackingUnavailable unless an MLflow server answers at the http(s) `uri` in time.
+
+    MLflow's own client retries for minutes before giving up; this fails within `timeout_s`.
+    """
+    deadline = time.monotonic() + timeout_s
+    base = uri.rstrip("/")
+    probes = (f"{base}/health", f"{base}/api/2.0/mlflow/experiments/search?max_results=1")
+    last = "no answer"
+    for url in probes:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        try:
+            with urllib.request.urlopen(url, timeout=remaining) as resp:  # noqa: S310 - http(s) only
+                if resp.status == 200:
+                    return
+                last = f"HTTP {resp.status} from {url}"
+        except urllib.error.HTTPError as err:
+            if err.code in (401, 403):  # a server that wants credentials MLflow's client may have
+                return
+            last = f"HTTP {err.code} from {url}"
+        except (urllib.error.URLError, OSError, ValueError) as err:
+            reason = getattr(err, "reason", err)
+            raise TrackingUnavailable(
+                f"MLflow tracking server {uri} is unreachable ({reason}); start it, or unset "
+                "MLFLOW_TRACKING_URI to use the local SQLite store"
+            ) from None
+    raise TrackingUnavailable(
+        f"MLflow tracking server {uri} did not answer as an MLflow server within {timeout_s:g} s ({last})"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The tracker
+
+
+class Tracker:
+    """Runs, params, metrics, tags and artifacts of one experiment, through one MlflowClient."""
+
+    def __init__(
+        self,
+        experiment: str = EXPERIMENT,
+        uri: str | None = None,
+        *,
+        timeout_s: float = 10.0,
+        registry_uri: str | None = None,
+    ) -> None:
+        self.uri = uri or tracking_uri()
+        if self.uri.startswith(("http://", "https://")):
+            check_reachable(self.uri, timeout_s)
+        self._mlflow = import_mlflow()
+        from mlflow.tracking import MlflowClient
+
+        self.registry_uri = registry_uri or self.uri
+        self.client: MlflowClient = MlflowClient(tracking_uri=self.uri, registry_uri=self.registry_uri)
+        self.experiment_name = experiment
+        self.experiment_id: str = self._experiment(experiment)
+
+    def __repr__(self) -> str:
+        return f"Tracker(experiment={self.experiment_name!r}, uri={self.uri!r})"
+
+    def _experiment(self, name: str) -> str:
+        """Get or create the experiment (a deleted one is restored: its name cannot be reused)."""
+        from mlflow.exceptions import MlflowException
+
+        exp = self.client.get_experiment_by_name(name)
+        if exp is None:
+            try:
+                return self.client.create_experiment(name, artifact_location=artifact_root_for(self.uri))
+            except MlflowException as err:  # another process created it first
+                if err.error_code != "RESOURCE_ALREADY_EXISTS":
+                    raise
+                exp = self.client.get_experiment_by_name(name)
+                if exp is None:
+                    raise
+        if exp.lifecycle_stage == "deleted":
+            log.warning("experiment %r was deleted in %s; restoring it", name, self.uri)
+            self.client.restore_experiment(exp.experiment_id)
+        return exp.experiment_id
+
+    # -- runs ----------------------------------------------------------------------------------
+
+    def variant_run(self, variant: str, *, parent_id: str | None = None, tags: Mapping[str, Any] | None = None) -> str:
+        """The parent run of one variant: `parent_id` if it names a live run here, else a new one."""
+        all_tags = {"variant": variant, **(tags or {})}
+        if parent_id:
+            run = self._existing_run(parent_id)
+            if run is not None:
+                have = run.data.tags.get("variant")
+                if have is not None and have != variant:
+                    raise ValueError(f"run {parent_id} is the parent of variant {have!r}, not {variant!r}")
+                self.set_tags(parent_id, all_tags)
+                return parent_id
+            log.warning("run %s is not a live run of experiment %r; starting a new parent run", parent_id, self.experiment_name)
+        run = self.client.create_run(self.experiment_id, run_name=variant, tags=_tag_texts(all_tags))
+        return run.info.run_id
+
+    def _existing_run(self, run_id: str) -> Run | None:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            run = self.client.get_run(run_id)
+        except MlflowException:
+            return None
+        if run.info.experiment_id != self.experiment_id or run.info.lifecycle_stage != "active":
+            return None
+        return run
+
+    def start_phase(
+        self,
+        parent_id: str,
+        variant: str,
+        phase: str,
+        params: Mapping[str, Any],
+        tags: Mapping[str, Any] | None = None,
+    ) -> str:
+        """A nested run `<variant>-<phase>` under `parent_id`, with the recipe logged as dotted params."""
+        all_tags = {"mlflow.parentRunId": parent_id, "variant": variant, "phase": phase, **(tags or {})}
+        run = self.client.create_run(self.experiment_id, run_name=f"{variant}-{phase}", tags=_tag_texts(all_tags))
+        run_id = run.info.run_id
+        try:
+            self.log_params(run_id, params)
+        except BaseException:
+            self.finish(run_id, "FAILED")
+            raise
+        return run_id
+
+    def finish(self, run_id: str, status: str = "FINISHED") -> None:
+        """End a run as FINISHED, FAILED or KILLED."""
+        if status not in RUN_STATUSES:
+            raise ValueError(f"status must be one of {RUN_STATUSES}, got {status!r}")
+        self.client.set_terminated(run_id, status=status)
+
+    @contextlib.contextmanager
+    def closing(self, run_id: str) -> Iterator[str]:
+        """End `run_id` when the block ends: FINISHED, FAILED on an error, KILLED on Ctrl-C."""
+        try:
+            yield run_id
+        except KeyboardInterrupt:
+            self.finish(run_id, "KILLED")
+            raise
+        except BaseException:
+            self.finish(run_id, "FAILED")
+            raise
+        self.finish(run_id, "FINISHED")
+
+    def runs(self, **tag_filters: Any) -> list[Run]:
+        """Live runs of this experiment whose tags equal the given values, oldest first.
+
+        Tag names with dots go through a dict: `tracker.runs(**{"mlflow.parentRunId": pid})`.
+        """
+        clauses = [f"tags.`{key}` = {_quote(as_text(value))}" for key, value in tag_filters.items()]
+        found: list[Run] = []
+        token = None
+        while True:
+            page = self.client.search_runs(
+                [self.experiment_id],
+                filter_string=" and ".join(clauses),
+                order_by=["attributes.start_time ASC"],
+                page_token=token,
+            )
+            found.extend(page)
+            token = page.token
+            if not token:
+                return found
+
+    # -- values --------------------------------------------------------------------------------
+
+    def log_params(self, run_id: str, params: Mapping[str, Any]) -> None:
+        """Nested params flattened to dotted keys, in batches of MLflow's 100."""
+        from mlflow.entities import Param
+
+        flat = [Param(k, v) for k, v in flatten_params(params).items()]
+        for batch in _chunks(flat, MAX_PARAMS_PER_BATCH):
+            self.client.log_batch(run_id, params=list(batch))
+
+    def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
+        from mlflow.entities import RunTag
+
+        items = [RunTag(k, v) for k, v in _tag_texts(tags).items()]
+        for batch in _chunks(items, MAX_TAGS_PER_BATCH):
+            self.client.log_batch(run_id, tags=list(batch))
+
+    def log_metrics(self, run_id: str, metrics: Mapping[str, Any], step: int | None = None) -> None:
+        """Numeric values under their own keys (`val/psnr`); non-numeric values are skipped."""
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        items = []
+        for key, value in metrics.items():
+            number = as_number(value)
+            if number is None:
+                log.debug("metric %s=%r is not a number; skipped", key, value)
+                continue
+            items.append(Metric(key, number, now, int(step or 0)))
+        for batch in _chunks(items, MAX_METRICS_PER_BATCH):
+            self.client.log_batch(run_id, metrics=list(batch))
+
+    def log_epoch(self, run_id: str, epoch: int, record: Mapping[str, Any]) -> None:
+        """One epoch record → `train/<name>` metrics at step = epoch (text fields like mode skipped)."""
+        fields = {f"train/{k}": v for k, v in record.items() if k != "epoch"}
+        self.log_metrics(run_id, fields, step=int(epoch))
+
+    # -- artifacts -----------------------------------------------------------------------------
+
+    def log_artifact(self, run_id: str, path: str | os.PathLike[str], artifact_path: str | None = None) -> None:
+        """A file or a directory (its contents) under `artifact_path` of the run."""
+        path = Path(path)
+        if path.is_dir():
+            self.client.log_artifacts(run_id, str(path), artifact_path)
+        else:
+            self.client.log_artifact(run_id, str(path), artifact_path)
+
+    def log_table(self, run_id: str, df: pd.DataFrame | Mapping[str, Any], artifact_file: str) -> None:
+        """A table as MLflow's JSON table artifact (shown in the UI's evaluation view)."""
+        if hasattr(df, "astype") and hasattr(df, "columns"):  # DataFrame: plain values only
+            df = df.copy()
+            for col in df.columns:
+                if df[col].dtype == object:
+                    df[col] = df[col].map(lambda v: v if isinstance(v, str) or v is None else as_text(v))
+        self.client.log_table(run_id, data=df, artifact_file=artifact_file)
+
+    def log_image(self, run_id: str, png_path: str | os.PathLike[str], artifact_file: str) -> None:
+        """An image file stored at `artifact_file` (e.g. `eval/fig3.png`) in the run's artifacts."""
+        png_path = Path(png_path)
+        directory, _, name = artifact_file.rpartition("/")
+        if name == png_path.name:
+            self.client.log_artifact(run_id, str(png_path), directory or None)
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            renamed = Path(tmp) / name
+            shutil.copyfile(png_path, renamed)
+            self.client.log_artifact(run_id, str(renamed), directory or None)
+
+
+def _tag_texts(tags: Mapping[str, Any]) -> dict[str, str]:
+    return {key: as_text(value) for key, value in tags.items()}
