@@ -10,11 +10,6 @@ from pathlib import Path
 import yaml
 
 
-def repo_root() -> Path:
-    """The project's root; under `dvc exp run --temp` DVC points DVC_ROOT at the real one."""
-    return Path(os.environ.get("DVC_ROOT") or Path(__file__).resolve().parents[1])
-
-
 def workspace() -> Path:
     """Where this stage runs (a temporary copy under `dvc exp run --temp`)."""
     return Path(__file__).resolve().parents[1]
@@ -60,9 +55,9 @@ def prefect_tags(tags: dict[str, str]) -> list[str]:
     return [f"{k}:{v[:12] if k in ('git_commit', 'data_digest') else v}" for k, v in tags.items()]
 
 
-def run_flow(flow_fn, tags: dict[str, str], **params):
+def run_flow(flow_fn, identity: dict[str, str], **params):
     """Run a flow with its identity as Prefect tags (the stage modules never import prefect)."""
     from prefect import tags as prefect_tag_context
 
-    with prefect_tag_context(*prefect_tags(tags)):
+    with prefect_tag_context(*prefect_tags(identity)):
         return flow_fn(**params)

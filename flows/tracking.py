@@ -27,6 +27,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -181,8 +182,12 @@ def as_text(value: Any) -> str:
         value = sorted(value, key=str)
     if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):  # sequences, arrays
         items = value.tolist() if hasattr(value, "tolist") else list(value)
-        return json.dumps(items, default=as_text)
+        return json.dumps(items, default=_json_default)
     return str(value)
+
+
+def _json_default(value: Any) -> Any:
+    return value.item() if getattr(value, "ndim", None) == 0 else as_text(value)
 
 
 def flatten_params(params: Mapping[str, Any] | Any, prefix: str = "") -> dict[str, str]:
@@ -437,12 +442,14 @@ class Tracker:
 
     def log_table(self, run_id: str, df: pd.DataFrame | Mapping[str, Any], artifact_file: str) -> None:
         """A table as MLflow's JSON table artifact (shown in the UI's evaluation view)."""
-        if hasattr(df, "astype") and hasattr(df, "columns"):  # DataFrame: plain values only
+        if hasattr(df, "columns"):  # numpy scalars in object columns → plain Python values
             df = df.copy()
             for col in df.columns:
                 if df[col].dtype == object:
-                    df[col] = df[col].map(lambda v: v if isinstance(v, str) or v is None else as_text(v))
-        self.client.log_table(run_id, data=df, artifact_file=artifact_file)
+                    df[col] = df[col].map(lambda v: v.item() if getattr(v, "ndim", None) == 0 else v)
+        with warnings.catch_warnings():  # MLflow's dtype probe trips a pandas 3 deprecation
+            warnings.filterwarnings("ignore", message="For backward compatibility, 'str' dtypes")
+            self.client.log_table(run_id, data=df, artifact_file=artifact_file)
 
     def log_image(self, run_id: str, png_path: str | os.PathLike[str], artifact_file: str) -> None:
         """An image file stored at `artifact_file` (e.g. `eval/fig3.png`) in the run's artifacts."""

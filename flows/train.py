@@ -17,18 +17,6 @@ from nircolor.training.trainer import resume_path, run_phase
 from flows.tracking import Tracker
 
 
-def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """{'loss': {'lambda_pair': 60}} → {'loss.lambda_pair': 60}: MLflow params are flat."""
-    flat: dict[str, Any] = {}
-    for key, value in tree.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat
-
-
 def _earlier_provenance(checkpoint_dir: Path, phase: Phase) -> dict[str, str]:
     """MLflow run ids travel in checkpoints: this phase's resume file, else the previous phase."""
     own = resume_path(checkpoint_dir / f"{phase}.pt")
@@ -53,8 +41,7 @@ def open_runs(cfg: Config, variant: Variant, phase: Phase, checkpoint_dir: str,
     parent = tracker.variant_run(variant, parent_id=earlier.get("mlflow_parent_run_id"), tags=run_tags)
     run_id = earlier.get("mlflow_run_id")
     if run_id is None:
-        params = flatten(cfg.model_dump(mode="json"))
-        params.update(variant=variant, phase=phase)
+        params = {**cfg.model_dump(mode="json"), "variant": variant, "phase": phase}
         run_id = tracker.start_phase(parent, variant, phase, params, tags=run_tags)
     return {"mlflow_parent_run_id": parent, "mlflow_run_id": run_id}
 

@@ -1,0 +1,426 @@
+"""The model registry: a generator checkpoint as a servable MLflow pyfunc model, its aliases, and loading it back.
+
+Registered model `nir-colorizer`; each version is one checkpoint, logged as an MLflow 3 logged
+model named `model` whose source run is the phase run that wrote it. Aliases: `baseline` and
+`dense` (the latest registered checkpoint of each variant) and `champion` (set by compare).
+Version tags: `variant`, `checkpoint_sha256`, the validation metrics (`val/psnr`, …) and, on
+the champion, `champion_reason`.
+
+The served model is code, not a pickle (MLflow's models-from-code): a three-line entry file
+builds `NirColorizer`, whose code travels with the model (`code/flows`, `code/nircolor`).
+Its only data is the checkpoint, loaded pickle-free and refused unless its sha256 matches the
+one recorded at registration.
+
+Serving (CPU, this environment):
+
+    mlflow models serve -m models:/nir-colorizer@champion --env-manager local -h 127.0.0.1 -p 5001
+
+    curl -X POST -H 'Content-Type: application/json' 127.0.0.1:5001/invocations \
+         -d '{"dataframe_split": {"columns": ["image"], "data": [["<base64 png>"]]}}'
+
+Request: one row per image, column `image` = the base64-encoded bytes of an image file (PNG,
+TIFF, JPEG, BMP: whatever Pillow reads; 8- or 16-bit grayscale, or RGB with three equal
+channels; `data:image/png;base64,` prefixes and line breaks are accepted). Any size: the
+generator pads internally. Response: `{"predictions": [{"image": "<base64 png>", "height": H,
+"width": W}, …]}`, the colorized RGB image as an 8-bit PNG of the input's size. A row that is
+not a usable NIR image fails the request with a message naming the row.
+
+Set MLFLOW_TRACKING_URI (and MLFLOW_REGISTRY_URI if it differs) to the store first; by default
+the store is `sqlite:///<repo>/mlflow.db` (see flows.tracking.tracking_uri).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import importlib.metadata
+import io
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from flows.tracking import REPO_ROOT, Tracker, as_number, as_text, import_mlflow
+
+REGISTERED_MODEL = "nir-colorizer"
+CHAMPION = "champion"
+MODEL_NAME = "model"  # the logged model's name (MLflow 3's successor of the run artifact path)
+CHECKPOINT_ARTIFACT = "checkpoint"
+SHA_TAG = "checkpoint_sha256"
+
+# What the served model imports: nircolor's own needs (pyproject) at the versions running now.
+_REQUIREMENTS = ("torch", "numpy", "pillow", "pandas", "pydantic", "pyyaml", "scikit-image", "albumentations", "tqdm")
+
+_ENTRY_FILE = '''\
+"""MLflow models-from-code entry of nir-colorizer: the served model is flows.registry.NirColorizer."""
+import mlflow
+from flows.registry import NirColorizer
+
+mlflow.models.set_model(NirColorizer())
+'''
+
+
+class RegistryError(RuntimeError):
+    """A registry lookup that cannot be satisfied (unknown model, alias or version)."""
+
+
+class ChecksumMismatch(RegistryError):
+    """A checkpoint artifact whose sha256 is not the one recorded when it was registered."""
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _verify(path: str | os.PathLike[str], expected: str | None, what: str) -> str:
+    if not expected:
+        raise ChecksumMismatch(f"{what}: no checkpoint sha256 was recorded; refusing to load an unverified checkpoint")
+    actual = sha256_file(path)
+    if actual != expected:
+        raise ChecksumMismatch(
+            f"{what}: checkpoint sha256 {actual} does not match the recorded {expected}; "
+            "the artifact was modified after registration, refusing to load it"
+        )
+    return actual
+
+
+# --------------------------------------------------------------------------------------------
+# Requests and responses of the served model
+
+
+def decode_nir_bytes(data: bytes, *, name: str = "image") -> np.ndarray:
+    """Image file bytes → uint8 NIR (H, W), by nircolor's file rules (16-bit scaled, equal-RGB accepted).
+
+    Raises ValueError naming `name` and the reason.
+    """
+    from nircolor.data.io import ImageError, read_image
+
+    if not data:
+        raise ValueError(f"{name}: empty image data")
+    # nircolor decodes files (it reopens a file for 48-bit colour); a private temp file keeps
+    # every one of its checks without a second decoder to maintain.
+    fd, tmp = tempfile.mkstemp(prefix="nir-request-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        return read_image(tmp, "nir")
+    except ImageError as err:
+        raise ValueError(f"{name}: {err.reason}") from None
+    finally:
+        os.unlink(tmp)
+
+
+def _b64_bytes(value: Any, name: str) -> bytes:
+    if isinstance(value, (bytes, bytearray)):
+        value = bytes(value).decode("ascii", errors="replace")
+    if not isinstance(value, str):
+        raise ValueError(f"{name}: expected a base64 string, got {type(value).__name__}")
+    text = value.strip()
+    if text.startswith("data:") and "," in text:  # data:image/png;base64,....
+        text = text.split(",", 1)[1]
+    text = "".join(text.split())
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as err:
+        raise ValueError(f"{name}: not valid base64 ({err})") from None
+
+
+def encode_png_b64(rgb: np.ndarray) -> str:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb)).save(buf, format="PNG")
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+class _NirColorizerLogic:
+    """load_context/predict of the served model (mixed into mlflow.pyfunc.PythonModel lazily)."""
+
+    def load_context(self, context: Any) -> None:
+        """Verify the checkpoint's sha256 against the recorded one, then load it pickle-free on CPU."""
+        from nircolor.inference import load_generator
+
+        path = context.artifacts[CHECKPOINT_ARTIFACT]
+        expected = (context.model_config or {}).get(SHA_TAG)
+        _verify(path, expected, f"served model checkpoint {Path(path).name}")
+        self.generator, self.meta = load_generator(path, "cpu")
+
+    def predict(self, context, model_input, params=None):  # no hints: MLflow would infer a signature from them
+        """DataFrame with column `image` (base64 image bytes) → DataFrame image (base64 PNG), height, width."""
+        import pandas as pd
+
+        from nircolor.inference import colorize_array
+
+        if isinstance(model_input, Mapping):
+            model_input = pd.DataFrame(dict(model_input))
+        if not isinstance(model_input, pd.DataFrame) or "image" not in model_input.columns:
+            got = list(model_input.columns) if isinstance(model_input, pd.DataFrame) else type(model_input).__name__
+            raise ValueError(f"expected a table with a column 'image' of base64-encoded image bytes, got {got}")
+        images, heights, widths = [], [], []
+        for row, value in enumerate(model_input["image"].tolist()):
+            name = f"row {row}"
+            nir = decode_nir_bytes(_b64_bytes(value, name), name=name)
+            rgb = colorize_array(self.generator, nir, "cpu")
+            images.append(encode_png_b64(rgb))
+            heights.append(int(rgb.shape[0]))
+            widths.append(int(rgb.shape[1]))
+        return pd.DataFrame({"image": images, "height": heights, "width": widths})
+
+
+def _make_model_class() -> type:
+    mlflow = import_mlflow()
+    cls = type(
+        "NirColorizer",
+        (_NirColorizerLogic, mlflow.pyfunc.PythonModel),
+        {
+            "__module__": __name__,
+            "__qualname__": "NirColorizer",
+            "__doc__": "NIR → RGB colorizer served by MLflow: base64 image rows in, base64 RGB PNGs out.",
+        },
+    )
+    return cls
+
+
+def __getattr__(name: str) -> Any:
+    # `NirColorizer` subclasses mlflow.pyfunc.PythonModel; building it on first access keeps
+    # `import flows.registry` free of mlflow's import cost and logging side effects.
+    if name == "NirColorizer":
+        cls = _make_model_class()
+        globals()["NirColorizer"] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# Registering
+
+
+def pip_requirements() -> list[str]:
+    """The served model's requirements pinned to this environment (torch without its +cpu tag)."""
+    reqs = []
+    for dist in _REQUIREMENTS:
+        version = importlib.metadata.version(dist).split("+", 1)[0]
+        reqs.append(f"{dist}=={version}")
+    return reqs
+
+
+def _signature() -> Any:
+    from mlflow.models import ModelSignature
+    from mlflow.types import ColSpec, Schema
+
+    return ModelSignature(
+        inputs=Schema([ColSpec("string", "image")]),
+        outputs=Schema([ColSpec("string", "image"), ColSpec("long", "height"), ColSpec("long", "width")]),
+    )
+
+
+def _input_example() -> Any:
+    """A 4×4 gray PNG: saved beside the model as the request format's example (never run)."""
+    import pandas as pd
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.full((4, 4), 128, np.uint8)).save(buf, format="PNG")
+    return pd.DataFrame({"image": [base64.b64encode(buf.getvalue()).decode("ascii")]})
+
+
+def _stage_code(dest: Path) -> list[str]:
+    """Copies of the packages the served model imports: nircolor, and flows' registry + tracking only."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(REPO_ROOT / "src" / "nircolor", dest / "nircolor", ignore=ignore)
+    flows = dest / "flows"
+    flows.mkdir(parents=True)
+    (flows / "__init__.py").write_text('"""The subset of flows that a served nir-colorizer model imports."""\n')
+    here = Path(__file__).resolve().parent
+    for module in ("registry.py", "tracking.py"):
+        shutil.copyfile(here / module, flows / module)
+    return [str(dest / "nircolor"), str(flows)]
+
+
+def _ensure_registered_model(tracker: Tracker, name: str) -> None:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        tracker.client.get_registered_model(name)
+    except MlflowException as err:
+        if err.error_code != "RESOURCE_DOES_NOT_EXIST":
+            raise
+        try:
+            tracker.client.create_registered_model(
+                name, description="NIR → RGB colorization generators (VCIP 2020 dense-UNet CycleGAN)"
+            )
+        except MlflowException as err2:  # created concurrently
+            if err2.error_code != "RESOURCE_ALREADY_EXISTS":
+                raise
+
+
+def register_generator(
+    tracker: Tracker,
+    run_id: str,
+    checkpoint: str | os.PathLike[str],
+    *,
+    variant: str,
+    registered_model: str = REGISTERED_MODEL,
+    metrics: Mapping[str, float] | None = None,
+) -> str:
+    """Log `checkpoint` as a pyfunc model of `run_id`, register it, point alias `<variant>` at it.
+
+    Returns the new version number (a string). No environment resolution and no model run: a
+    tiny checkpoint registers in about a second; a large one costs its copy.
+    """
+    from nircolor.training.checkpoint import load_checkpoint
+
+    mlflow = import_mlflow()
+    from mlflow.entities import LoggedModelOutput
+
+    checkpoint = Path(checkpoint).resolve()
+    state = load_checkpoint(checkpoint)  # refuses what is not a (pickle-free) nircolor checkpoint
+    if state["variant"] != variant:
+        raise ValueError(f"{checkpoint}: checkpoint is of variant {state['variant']!r}, not {variant!r}")
+    info = {"variant": variant, "phase": state["phase"], "epoch": state["epoch"], "complete": state["complete"]}
+    del state
+    sha = sha256_file(checkpoint)
+    client = tracker.client
+    tags = {"variant": variant, SHA_TAG: sha, "phase": info["phase"], "epoch": info["epoch"]}
+
+    logged = client.create_logged_model(
+        tracker.experiment_id, name=MODEL_NAME, source_run_id=run_id, tags={k: as_text(v) for k, v in tags.items()}
+    )
+    try:
+        with tempfile.TemporaryDirectory(prefix="nir-model-") as tmp:
+            tmp = Path(tmp)
+            entry = tmp / "nir_colorizer_model.py"
+            entry.write_text(_ENTRY_FILE)
+            code_paths = _stage_code(tmp / "code")
+            mlflow_model = mlflow.models.Model(
+                artifact_path=logged.artifact_location,
+                model_uuid=logged.model_id,
+                run_id=run_id,
+                model_id=logged.model_id,
+            )
+            with warnings.catch_warnings():  # MLflow's example writer trips a pandas 3 deprecation
+                warnings.filterwarnings("ignore", message="Operation with range is deprecated")
+                mlflow.pyfunc.save_model(
+                    path=str(tmp / "model"),
+                    python_model=str(entry),
+                    artifacts={CHECKPOINT_ARTIFACT: str(checkpoint)},
+                    code_paths=code_paths,
+                    pip_requirements=pip_requirements(),
+                    signature=_signature(),
+                    input_example=_input_example(),
+                    model_config={SHA_TAG: sha, "variant": variant},
+                    metadata={k: as_text(v) for k, v in info.items()} | {SHA_TAG: sha},
+                    mlflow_model=mlflow_model,
+                )
+            client.log_model_artifacts(logged.model_id, str(tmp / "model"))
+        client.finalize_logged_model(logged.model_id, "READY")
+    except BaseException:
+        with contextlib.suppress(Exception):  # keep the original error
+            client.finalize_logged_model(logged.model_id, "FAILED")
+        raise
+    client.log_outputs(run_id, [LoggedModelOutput(logged.model_id, step=int(info["epoch"]))])
+
+    _ensure_registered_model(tracker, registered_model)
+    version_tags = {**tags, **{k: as_text(v) for k, v in (metrics or {}).items() if as_number(v) is not None}}
+    # The source is the logged model's storage location, not `models:/<model_id>`: MLflow's SQL
+    # registry resolves the latter through the *global* tracking URI, not this client's.
+    version_tags["model_id"] = logged.model_id
+    mv = client.create_model_version(
+        registered_model,
+        source=logged.artifact_location,
+        run_id=run_id,
+        tags={k: as_text(v) for k, v in version_tags.items()},
+        model_id=logged.model_id,
+    )
+    client.set_registered_model_alias(registered_model, variant, mv.version)
+    return str(mv.version)
+
+
+def set_champion(tracker: Tracker, registered_model: str, version: str | int, reason: str) -> None:
+    """Point alias `champion` at `version` and record why on the version (`champion_reason`)."""
+    tracker.client.set_registered_model_alias(registered_model, CHAMPION, str(version))
+    tracker.client.set_model_version_tag(registered_model, str(version), "champion_reason", reason)
+
+
+# --------------------------------------------------------------------------------------------
+# Resolving and loading
+
+
+def _tracker(uri_or_tracker: Tracker | str | None) -> Tracker:
+    return uri_or_tracker if isinstance(uri_or_tracker, Tracker) else Tracker(uri=uri_or_tracker)
+
+
+def _version_by_alias(tracker: Tracker, registered_model: str, alias: str) -> Any:
+    from mlflow.exceptions import MlflowException
+
+    client = tracker.client
+    try:
+        model = client.get_registered_model(registered_model)
+    except MlflowException:
+        raise RegistryError(f"no registered model {registered_model!r} in {tracker.registry_uri}") from None
+    aliases = dict(model.aliases or {})
+    if alias not in aliases:
+        known = ", ".join(f"{a} → v{v}" for a, v in sorted(aliases.items())) or "none"
+        raise RegistryError(f"registered model {registered_model!r} has no alias {alias!r} (aliases: {known})")
+    return client.get_model_version(registered_model, aliases[alias])
+
+
+def version_info(tracker: Tracker | str | None, registered_model: str, alias: str) -> dict[str, Any]:
+    """What an alias points at, for reports: version, run_id, model_id, source and tags."""
+    tracker = _tracker(tracker)
+    mv = _version_by_alias(tracker, registered_model, alias)
+    return {
+        "registered_model": registered_model,
+        "alias": alias,
+        "version": str(mv.version),
+        "run_id": mv.run_id,
+        "model_id": getattr(mv, "model_id", None) or (mv.tags or {}).get("model_id"),
+        "source": mv.source,
+        "tags": dict(mv.tags or {}),
+        "aliases": list(getattr(mv, "aliases", []) or []),
+    }
+
+
+def _checkpoint_relpath(model_dir: Path) -> str:
+    import yaml
+
+    mlmodel = yaml.safe_load((model_dir / "MLmodel").read_text())
+    return mlmodel["flavors"]["python_function"]["artifacts"][CHECKPOINT_ARTIFACT]["path"]
+
+
+def load_registered(
+    uri_or_tracker: Tracker | str | None,
+    registered_model: str = REGISTERED_MODEL,
+    alias: str = CHAMPION,
+    *,
+    device: str = "cpu",
+) -> tuple[Any, dict[str, Any]]:
+    """(generator in eval mode, metadata) of the checkpoint behind `alias`, sha256-verified, pickle-free."""
+    from nircolor.inference import load_generator
+
+    mlflow = import_mlflow()
+    tracker = _tracker(uri_or_tracker)
+    mv = _version_by_alias(tracker, registered_model, alias)
+    what = f"{registered_model}@{alias} (v{mv.version})"
+    with tempfile.TemporaryDirectory(prefix="nir-registered-") as tmp:
+        # The version's storage location, not `models:/…`: MLflow resolves those through the
+        # global registry URI rather than this tracker's.
+        location = tracker.client.get_model_version_download_uri(registered_model, mv.version)
+        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=location, dst_path=tmp, tracking_uri=tracker.uri))
+        path = local / _checkpoint_relpath(local)
+        sha = _verify(path, (mv.tags or {}).get(SHA_TAG), what)
+        generator, meta = load_generator(path, device)
+    meta = dict(meta)
+    meta.update(registered_model=registered_model, alias=alias, version=str(mv.version), run_id=mv.run_id, sha256=sha)
+    return generator, meta
