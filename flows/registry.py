@@ -167,10 +167,13 @@ class _NirColorizerLogic:
         if not isinstance(model_input, pd.DataFrame) or "image" not in model_input.columns:
             got = list(model_input.columns) if isinstance(model_input, pd.DataFrame) else type(model_input).__name__
             raise ValueError(f"expected a table with a column 'image' of base64-encoded image bytes, got {got}")
+        # decode every row before running the generator: a bad row fails the request at once
+        nirs = [
+            decode_nir_bytes(_b64_bytes(value, f"row {row}"), name=f"row {row}")
+            for row, value in enumerate(model_input["image"].tolist())
+        ]
         images, heights, widths = [], [], []
-        for row, value in enumerate(model_input["image"].tolist()):
-            name = f"row {row}"
-            nir = decode_nir_bytes(_b64_bytes(value, name), name=name)
+        for nir in nirs:
             rgb = colorize_array(self.generator, nir, "cpu")
             images.append(encode_png_b64(rgb))
             heights.append(int(rgb.shape[0]))
@@ -276,8 +279,10 @@ def register_generator(
 ) -> str:
     """Log `checkpoint` as a pyfunc model of `run_id`, register it, point alias `<variant>` at it.
 
-    Returns the new version number (a string). No environment resolution and no model run: a
-    tiny checkpoint registers in about a second; a large one costs its copy.
+    Returns the version number (a string). The same checkpoint bytes registered again from the
+    same run (a retried task) return the existing version, with `metrics` re-tagged. No
+    environment resolution and no model run: a tiny checkpoint registers in well under a
+    second; a large one costs its load, hash and two copies.
     """
     from nircolor.training.checkpoint import load_checkpoint
 
@@ -285,12 +290,17 @@ def register_generator(
     from mlflow.entities import LoggedModelOutput
 
     checkpoint = Path(checkpoint).resolve()
+    sha = sha256_file(checkpoint)
+    existing = _registered_already(tracker, registered_model, run_id, sha, variant)
+    if existing is not None:  # a retried task: same run, same bytes → same version
+        _tag_version(tracker, registered_model, existing, metrics)
+        tracker.client.set_registered_model_alias(registered_model, variant, existing)
+        return existing
     state = load_checkpoint(checkpoint)  # refuses what is not a (pickle-free) nircolor checkpoint
     if state["variant"] != variant:
         raise ValueError(f"{checkpoint}: checkpoint is of variant {state['variant']!r}, not {variant!r}")
     info = {"variant": variant, "phase": state["phase"], "epoch": state["epoch"], "complete": state["complete"]}
     del state
-    sha = sha256_file(checkpoint)
     client = tracker.client
     tags = {"variant": variant, SHA_TAG: sha, "phase": info["phase"], "epoch": info["epoch"]}
 
@@ -332,7 +342,7 @@ def register_generator(
     client.log_outputs(run_id, [LoggedModelOutput(logged.model_id, step=int(info["epoch"]))])
 
     _ensure_registered_model(tracker, registered_model)
-    version_tags = {**tags, **{k: as_text(v) for k, v in (metrics or {}).items() if as_number(v) is not None}}
+    version_tags = {**tags, **_metric_tags(metrics)}
     # The source is the logged model's storage location, not `models:/<model_id>`: MLflow's SQL
     # registry resolves the latter through the *global* tracking URI, not this client's.
     version_tags["model_id"] = logged.model_id
@@ -345,6 +355,27 @@ def register_generator(
     )
     client.set_registered_model_alias(registered_model, variant, mv.version)
     return str(mv.version)
+
+
+def _metric_tags(metrics: Mapping[str, Any] | None) -> dict[str, str]:
+    return {k: as_text(v) for k, v in (metrics or {}).items() if as_number(v) is not None}
+
+
+def _tag_version(tracker: Tracker, registered_model: str, version: str, metrics: Mapping[str, Any] | None) -> None:
+    for key, value in _metric_tags(metrics).items():
+        tracker.client.set_model_version_tag(registered_model, version, key, value)
+
+
+def _registered_already(tracker: Tracker, registered_model: str, run_id: str, sha: str, variant: str) -> str | None:
+    """The version of `registered_model` made from `run_id` with these exact checkpoint bytes, if any."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        found = tracker.client.search_model_versions(f"name = '{registered_model}' and run_id = '{run_id}'")
+    except MlflowException:
+        return None
+    same = [mv for mv in found if (mv.tags or {}).get(SHA_TAG) == sha and (mv.tags or {}).get("variant") == variant]
+    return str(max(int(mv.version) for mv in same)) if same else None
 
 
 def set_champion(tracker: Tracker, registered_model: str, version: str | int, reason: str) -> None:

@@ -52,6 +52,7 @@ import contextlib
 import errno
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -115,14 +116,16 @@ class Server:
 # Where things live
 
 
-def _root(root: str | os.PathLike[str] | None) -> Path:
-    """`root`, else the main checkout (DVC_ROOT inside a `dvc exp run --temp/--queue` workspace)."""
-    if root is not None:
-        return Path(root).resolve()
+def default_root() -> Path:
+    """The main checkout (DVC_ROOT inside a `dvc exp run --temp/--queue` workspace)."""
     dvc_root = os.environ.get("DVC_ROOT")
     if dvc_root and Path(dvc_root).is_dir():
         return Path(dvc_root).resolve()
     return Path(__file__).resolve().parents[1]
+
+
+def _root(root: str | os.PathLike[str] | None) -> Path:
+    return Path(root).resolve() if root is not None else default_root()
 
 
 def state_dir(root: str | os.PathLike[str] | None = None) -> Path:
@@ -520,46 +523,43 @@ def _print_urls(urls: Mapping[str, str]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m flows.serve", description=__doc__.splitlines()[0])
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", default=None, help="folder of .servers/ and .prefect/ (default: the repository)")
     sub = parser.add_subparsers(dest="command", required=True)
-    up = sub.add_parser("up", help="start the Prefect server and the MLflow UI (no-op if running)")
+    up = sub.add_parser("up", parents=[common], help="start the Prefect server and the MLflow UI (no-op if running)")
     up.add_argument("--prefect-port", type=int, default=DEFAULT_PORTS["prefect"])
     up.add_argument("--mlflow-port", type=int, default=DEFAULT_PORTS["mlflow"])
     up.add_argument("--host", default=DEFAULT_HOST, help="interface to bind (default 127.0.0.1: this machine only)")
     up.add_argument("--timeout", type=float, default=START_TIMEOUT_S, help="seconds to wait for each server")
-    sub.add_parser("down", help="stop both servers")
-    sub.add_parser("status", help="running / stopped, with URLs")
-    sub.add_parser("env", help="export lines for a pipeline run: eval \"$(python -m flows.serve env)\"")
+    sub.add_parser("down", parents=[common], help="stop both servers")
+    sub.add_parser("status", parents=[common], help="running / stopped, with URLs (exit 3 unless both run)")
+    sub.add_parser("env", parents=[common], help='export lines for a pipeline run: eval "$(python -m flows.serve env)"')
     args = parser.parse_args(argv)
+    root = args.root
 
     try:
         if args.command == "up":
-            urls = servers_up(args.prefect_port, args.mlflow_port, args.host, timeout_s=args.timeout,
+            urls = servers_up(args.prefect_port, args.mlflow_port, args.host, root=root, timeout_s=args.timeout,
                               report=lambda line: print(line, flush=True))  # fmt: skip
             _print_urls(urls)
         elif args.command == "down":
-            servers_down(report=print)
+            servers_down(root=root, report=print)
         elif args.command == "status":
-            statuses = server_status()
+            statuses = server_status(root=root)
             _print_status(statuses)
             return 0 if all(s.state == "running" for s in statuses.values()) else 3
         elif args.command == "env":
-            env = pipeline_env()
-            statuses = server_status()
+            env = pipeline_env(root=root)
+            statuses = server_status(root=root)
             env["PREFECT_UI_URL"] = statuses["prefect"].url or ""
             if statuses["mlflow"].url:
                 env["MLFLOW_UI_URL"] = statuses["mlflow"].url
             for key, value in env.items():
-                print(f"export {key}={_shell_quote(value)}")
+                print(f"export {key}={shlex.quote(value)}")
     except (ServerError, ValueError) as err:
         print(f"flows.serve: {err}", file=sys.stderr)
         return 1
     return 0
-
-
-def _shell_quote(value: str) -> str:
-    import shlex
-
-    return shlex.quote(value)
 
 
 if __name__ == "__main__":

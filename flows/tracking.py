@@ -360,6 +360,10 @@ class Tracker:
             raise ValueError(f"status must be one of {RUN_STATUSES}, got {status!r}")
         self.client.set_terminated(run_id, status=status)
 
+    def reopen(self, run_id: str) -> None:
+        """Mark a run RUNNING again (a resumed phase continues its FAILED/KILLED run)."""
+        self.client.update_run(run_id, status="RUNNING")
+
     @contextlib.contextmanager
     def closing(self, run_id: str) -> Iterator[str]:
         """End `run_id` when the block ends: FINISHED, FAILED on an error, KILLED on Ctrl-C."""

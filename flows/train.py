@@ -40,7 +40,9 @@ def open_runs(cfg: Config, variant: Variant, phase: Phase, checkpoint_dir: str,
     run_tags = {**tags, "unpaired_source": unpaired_source}
     parent = tracker.variant_run(variant, parent_id=earlier.get("mlflow_parent_run_id"), tags=run_tags)
     run_id = earlier.get("mlflow_run_id")
-    if run_id is None:
+    if run_id is not None:
+        tracker.reopen(run_id)  # resumed after a kill: the same run goes on
+    else:
         params = {**cfg.model_dump(mode="json"), "variant": variant, "phase": phase}
         run_id = tracker.start_phase(parent, variant, phase, params, tags=run_tags)
     return {"mlflow_parent_run_id": parent, "mlflow_run_id": run_id}

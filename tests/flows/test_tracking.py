@@ -196,6 +196,8 @@ def test_closing_marks_failed_runs(tracker):
     with tracker.closing(tracker.start_phase(parent, "dense", "phase2", {})) as ok:
         pass
     assert tracker.client.get_run(ok).info.status == "FINISHED"
+    tracker.reopen(run)  # a resumed phase continues its run
+    assert tracker.client.get_run(run).info.status == "RUNNING"
     tracker.finish(parent, "KILLED")
     assert tracker.client.get_run(parent).info.status == "KILLED"
 
