@@ -401,6 +401,12 @@ def _version_by_alias(tracker: Tracker, registered_model: str, alias: str) -> An
     except MlflowException:
         raise RegistryError(f"no registered model {registered_model!r} in {tracker.registry_uri}") from None
     aliases = dict(model.aliases or {})
+    alias = alias.removeprefix("@")
+    if alias.removeprefix("v").isdigit():  # a version number instead of an alias: "3" or "v3"
+        try:
+            return client.get_model_version(registered_model, alias.removeprefix("v"))
+        except MlflowException:
+            raise RegistryError(f"registered model {registered_model!r} has no version {alias}") from None
     if alias not in aliases:
         known = ", ".join(f"{a} → v{v}" for a, v in sorted(aliases.items())) or "none"
         raise RegistryError(f"registered model {registered_model!r} has no alias {alias!r} (aliases: {known})")

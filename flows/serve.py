@@ -323,21 +323,28 @@ def _spawn(server: Server, sdir: Path, env: Mapping[str, str], cwd: Path) -> dic
     return _write_record(sdir, server, psutil.Process(proc.pid))
 
 
-def _wait_healthy(record: Mapping, timeout_s: float) -> None:
+def _wait_healthy(records: Sequence[Mapping], timeout_s: float) -> None:
+    """Poll every server until all answer; the first to exit (or the clock) ends the wait."""
+    waiting = list(records)
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if _healthy(record["health_url"], timeout_s=1.0):
+    while waiting:
+        for record in list(waiting):
+            if _healthy(record["health_url"], timeout_s=1.0):
+                waiting.remove(record)
+            elif _leader(record) is None:
+                raise ServerError(
+                    f"{record['name']} server exited during start-up; last lines of {record['log']}:\n"
+                    + _log_tail(Path(record["log"]))
+                )
+        if not waiting:
             return
-        if _leader(record) is None:
+        if time.monotonic() > deadline:
+            record = waiting[0]
             raise ServerError(
-                f"{record['name']} server exited during start-up; last lines of {record['log']}:\n"
-                + _log_tail(Path(record["log"]))
+                f"{record['name']} server did not answer {record['health_url']} within {timeout_s:g} s; "
+                f"last lines of {record['log']}:\n" + _log_tail(Path(record["log"]))
             )
         time.sleep(0.25)
-    raise ServerError(
-        f"{record['name']} server did not answer {record['health_url']} within {timeout_s:g} s; "
-        f"last lines of {record['log']}:\n" + _log_tail(Path(record["log"]))
-    )
 
 
 def _terminate(record: Mapping, grace_s: float = STOP_GRACE_S) -> None:
@@ -455,8 +462,7 @@ def servers_up(
             started.append(record)
             records[spec.name] = record
         t0 = time.monotonic()
-        for name in SERVERS:
-            _wait_healthy(records[name], timeout_s)
+        _wait_healthy([records[name] for name in SERVERS], timeout_s)
         if started:
             say(f"ready after {time.monotonic() - t0:.1f} s")
     except BaseException:

@@ -180,3 +180,18 @@ def test_prefect_recorded_every_stage_with_tags(project, prefect_api, monkeypatc
     assert all(state == "COMPLETED" for *_, state in runs)
     dense_phase2 = [tags for f, name, tags, _ in runs if f == "train-phase" and name == "dense-phase2"]
     assert dense_phase2 and {"variant:dense", "phase:phase2", "dvc_experiment:workspace"} <= dense_phase2[0]
+
+
+def test_compare_any_two_registered_versions(project, monkeypatch):
+    root, env, _ = project
+    from flows.compare_registered import compare
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", env["MLFLOW_TRACKING_URI"])
+    md = compare("baseline", "dense", str(root / "artifacts" / "packed"), device="cpu")
+    assert "| average |" in md and "baseline (v" in md and "dense (v" in md
+    # the same numbers as the pipeline's own evaluate stage
+    table = (root / "artifacts" / "reports" / "table1.md").read_text()
+    avg_row = next(line for line in table.splitlines() if line.startswith("| average |"))
+    assert next(line for line in md.splitlines() if line.startswith("| average |")) == avg_row
+    by_number = compare("1", "champion", str(root / "artifacts" / "packed"), device="cpu")
+    assert "1 (v1," in by_number

@@ -1,0 +1,399 @@
+"""A Prefect deployment that launches the pipeline: `dvc exp run` with overrides, never around DVC.
+
+Serve it (the Prefect server must be up; its URL comes from PREFECT_API_URL or .servers/):
+
+    bash scripts/servers.sh up
+    python -m flows.launch serve        # deployment `launch-pipeline/nircolor-pipeline`; Ctrl-C stops it
+
+then in the Prefect UI (http://127.0.0.1:4200) → Deployments → nircolor-pipeline → Run → Custom
+run: `variants` (["baseline", "dense"] or one of them), `overrides` ({"loss.lambda_pair": "30"}),
+`temp`, `queue`. Or from a shell: `prefect deployment run launch-pipeline/nircolor-pipeline
+-p variants='["dense"]' -p overrides='{"loss.lambda_pair": "30"}'`. The server runs one launch at
+a time (`limit=1`): two workspace runs would fight over the same checkout.
+
+Run it once, here, without a deployment:
+
+    python -m flows.launch run --variant dense -S loss.lambda_pair=30 [--temp | --queue]
+
+Steps:
+1. Validate: every variant is baseline or dense; every override key is a dotted path that exists
+   in params.yaml; every value parses (Hydra override grammar, as `dvc exp run -S` reads it) and
+   passes the recipe's schema. Errors name the key, before DVC starts.
+2. Build `dvc exp run [--temp|--queue] -S key=value … <targets>`: `evaluate@<variant>` for each
+   requested variant (DVC runs ingest → augment → phase1-3 upstream of it) plus `compare` when
+   both variants are requested.
+3. Run it in the repository root, streaming its output line by line into the flow's log, with
+   PREFECT_API_URL passed on so every stage's flow shows in the same Prefect server. Without
+   a configured server (`launch run` with no servers up) the stages share this run's own
+   temporary server instead of starting one each; not for `queue`, which outlives the run.
+4. `queue=True`: the experiment is only queued by step 3, so `dvc queue start` follows. It
+   starts one queue worker unless that worker already runs (DVC names workers per repository,
+   so launching again never adds a second worker); queued experiments then run one after
+   another in the background and this flow returns once they are queued. Follow them with
+   `dvc queue status` / `dvc queue logs <name>`. A worker already running keeps the
+   environment (PREFECT_API_URL) it was started with.
+5. Return {"returncode", "command", "experiment", "experiments"}; a non-zero exit of DVC fails
+   the flow run (PipelineFailed carries the return code, the command and the output's tail).
+
+Without `--temp`/`--queue` the experiment runs in the checkout itself and DVC applies its
+results there, as `dvc exp run` does in a shell. Values follow DVC's `-S` (Hydra) grammar:
+`[0.4,1.6]` is a list, `a,b` a sweep (DVC allows sweeps only with `--queue`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from prefect import flow
+
+from flows.serve import ServerError, default_root, pipeline_env
+
+VARIANTS = ("baseline", "dense")
+DEPLOYMENT = "nircolor-pipeline"
+TAGS = ["nircolor", "dvc"]
+PARAMS_FILE = "params.yaml"
+
+# The dvc executable: this, else $NIRCOLOR_DVC, else the one beside this Python, else PATH.
+DVC_EXECUTABLE: str | None = None
+
+_RAN = re.compile(r"Ran experiment\(s\):\s*(.+)")
+_QUEUED = re.compile(r"Queued experiment '([^']+)'")
+
+
+class PipelineFailed(RuntimeError):
+    """`dvc exp run` (or `dvc queue start`) exited non-zero."""
+
+    def __init__(self, returncode: int, command: Sequence[str], tail: Iterable[str]) -> None:
+        self.returncode = returncode
+        self.command = list(command)
+        lines = "\n".join(tail)
+        super().__init__(f"{shlex.join(self.command)} exited with {returncode}; last output:\n{lines}")
+
+
+# --------------------------------------------------------------------------------------------
+# Validation and the command (pure)
+
+
+def check_variants(variants: Iterable[str]) -> list[str]:
+    """The requested variants, deduplicated in order; ValueError naming an unknown one."""
+    if isinstance(variants, str):  # "dense" would otherwise read as five one-letter variants
+        variants = [variants]
+    chosen: list[str] = []
+    for variant in variants:
+        if variant not in VARIANTS:
+            raise ValueError(f"unknown variant {variant!r}; choose from {list(VARIANTS)}")
+        if variant not in chosen:
+            chosen.append(variant)
+    if not chosen:
+        raise ValueError(f"no variant requested; choose from {list(VARIANTS)}")
+    return chosen
+
+
+def override_text(value: Any) -> str:
+    """A value as `-S` text: booleans and None in YAML spelling, everything else as str()."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def check_override_keys(overrides: Mapping[str, Any], params: Mapping[str, Any]) -> None:
+    """ValueError naming the first key that is not a dotted path existing in `params`."""
+    for key in overrides:
+        node: Any = params
+        parts = str(key).split(".")
+        for i, part in enumerate(parts):
+            if not isinstance(node, Mapping) or part not in node:
+                where = ".".join(parts[:i]) or "the top level"
+                raise ValueError(
+                    f"override key {key!r} is not in {PARAMS_FILE} (no {part!r} under {where})"
+                )
+            node = node[part]
+
+
+def build_dvc_command(
+    variants: Iterable[str] = VARIANTS,
+    overrides: Mapping[str, Any] | None = None,
+    temp: bool = False,
+    queue: bool = False,
+    *,
+    dvc: str = "dvc",
+) -> list[str]:
+    """`dvc exp run [--temp|--queue] -S k=v … evaluate@<v> … [compare]` for the requested variants."""
+    chosen = check_variants(variants)
+    if temp and queue:
+        raise ValueError("temp and queue exclude each other: a queued experiment always runs in a temporary workspace")
+    cmd = [dvc, "exp", "run"]
+    if temp:
+        cmd.append("--temp")
+    if queue:
+        cmd.append("--queue")
+    for key, value in (overrides or {}).items():
+        if not key or "=" in key or key.strip() != key:
+            raise ValueError(f"override key {key!r} is not a dotted parameter name")
+        cmd += ["-S", f"{key}={override_text(value)}"]
+    cmd += [f"evaluate@{v}" for v in chosen]
+    if set(chosen) == set(VARIANTS):
+        cmd.append("compare")
+    return cmd
+
+
+def check_override_values(overrides: Mapping[str, Any], params_file: Path, queue: bool) -> None:
+    """Parse each value as DVC will (Hydra grammar) and validate the recipe it makes.
+
+    ValueError names the key; a sweep (`a,b`) is accepted only with `queue`. Skipped when
+    Hydra (a DVC dependency) is not importable.
+    """
+    if not overrides:
+        return
+    try:
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+        from hydra.errors import HydraException
+    except ImportError:  # pragma: no cover - dvc always brings hydra
+        return
+    from nircolor.config import load_config
+
+    parser = OverridesParser.create()
+    values: dict[str, Any] = {}
+    for key, value in overrides.items():
+        text = f"{key}={override_text(value)}"
+        try:
+            (parsed,) = parser.parse_overrides([text])
+        except HydraException as err:
+            raise ValueError(f"override {key!r}: cannot parse {text!r}: {err}") from None
+        if parsed.is_sweep_override():
+            if not queue:
+                raise ValueError(f"override {key!r} is a sweep ({override_text(value)!r}); sweeps need queue=True")
+            continue
+        values[key] = parsed.value()
+    load_config(params_file, values)  # ConfigError (a ValueError) naming each bad key
+
+
+def experiment_names(lines: Iterable[str]) -> list[str]:
+    """Experiment names that `dvc exp run` / `--queue` printed, in order."""
+    names: list[str] = []
+    for line in lines:
+        if m := _RAN.search(line):
+            names += [n.strip() for n in m.group(1).split(",") if n.strip()]
+        names += _QUEUED.findall(line)
+    return list(dict.fromkeys(names))
+
+
+# --------------------------------------------------------------------------------------------
+# Running DVC
+
+
+def dvc_executable() -> str:
+    if DVC_EXECUTABLE or os.environ.get("NIRCOLOR_DVC"):
+        return DVC_EXECUTABLE or os.environ["NIRCOLOR_DVC"]
+    beside = Path(sys.executable).parent / "dvc"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("dvc")
+    if found is None:
+        raise FileNotFoundError("dvc is not installed here (pip install dvc, or run scripts/env.sh)")
+    return found
+
+
+def _prefect_api_url(*, durable: bool) -> str | None:
+    """The Prefect API for DVC's stages: the configured server, else (unless `durable` is asked
+    for) the temporary server this flow run itself talks to, which lives as long as the run."""
+    from prefect.settings import PREFECT_API_URL
+
+    configured = PREFECT_API_URL.value()
+    if configured or durable:
+        return configured or None
+    try:
+        from prefect.context import get_run_context
+
+        return str(get_run_context().client.api_url).rstrip("/") or None
+    except Exception:  # noqa: BLE001 - outside a flow run (`launch_pipeline.fn`): no server at all
+        return None
+
+
+def _child_env(*, durable: bool) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DVC_NO_ANALYTICS": "1",
+                "MLFLOW_DISABLE_TELEMETRY": "true", "NO_ALBUMENTATIONS_UPDATE": "1"})  # fmt: skip
+    api = _prefect_api_url(durable=durable)
+    if api:
+        env["PREFECT_API_URL"] = api
+    return env
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Interrupt DVC like Ctrl-C does (it cleans up its lock and temp workspace), then harder.
+
+    Within Prefect's cancellation grace (the runner's SIGTERM becomes an exception here, and
+    this runs in `stream`'s finally before the runner's SIGKILL).
+    """
+    for sig, wait_s in ((signal.SIGINT, 20), (signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+        if proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=wait_s)
+
+
+def stream(cmd: Sequence[str], cwd: Path, env: Mapping[str, str]) -> tuple[int, list[str]]:
+    """Run `cmd`, printing its output line by line; (return code, every line).
+
+    A line redrawn with carriage returns (progress bars) is printed once, as last drawn.
+    """
+    lines: list[str] = []
+    proc = subprocess.Popen(
+        list(cmd), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, process_group=0,  # its own group: an interrupt reaches DVC's stages too
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", errors="replace").rstrip("\r\n").split("\r")[-1].rstrip()
+            print(line, flush=True)
+            lines.append(line)
+        returncode = proc.wait()
+    finally:
+        _stop(proc)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    return returncode, lines
+
+
+@flow(name="launch-pipeline", log_prints=True)
+def launch_pipeline(
+    variants: list[str] = ["baseline", "dense"],  # noqa: B006 - never mutated; shown in the UI
+    overrides: dict[str, str] | None = None,
+    temp: bool = False,
+    queue: bool = False,
+) -> dict:
+    """Run the DVC pipeline as an experiment: `dvc exp run` with `-S` overrides for the chosen variants.
+
+    Args:
+        variants: which chains to run: ["baseline", "dense"] (both, then compare) or one of them.
+        overrides: params.yaml keys to change for this experiment, e.g. {"loss.lambda_pair": "30"}.
+        temp: run in a temporary workspace (`dvc exp run --temp`), leaving the checkout alone.
+        queue: queue the experiment (`dvc exp run --queue`) and start the queue worker.
+    """
+    root = default_root()
+    params_file = root / PARAMS_FILE
+    overrides = dict(overrides or {})
+
+    # 1. validate before anything runs
+    chosen = check_variants(variants)
+    params = yaml.safe_load(params_file.read_text()) or {}
+    check_override_keys(overrides, params)
+    check_override_values(overrides, params_file, queue)
+
+    # 2. the command
+    cmd = build_dvc_command(chosen, overrides, temp, queue, dvc=dvc_executable())
+    # a queued experiment runs after this flow (and its temporary server) is gone
+    env = _child_env(durable=queue)
+    if "PREFECT_API_URL" not in env:
+        print("note: no Prefect server is set (PREFECT_API_URL); every stage starts a temporary one")
+    print(f"$ {shlex.join(cmd)}   (in {root})")
+
+    # 3. run it, streaming
+    returncode, lines = stream(cmd, root, env)
+    if returncode != 0:
+        raise PipelineFailed(returncode, cmd, lines[-40:])
+    names = experiment_names(lines)
+
+    # 4. a queued experiment needs a worker
+    if queue:
+        start = [cmd[0], "queue", "start"]
+        print(f"$ {shlex.join(start)}")
+        rc, out = stream(start, root, env)
+        if rc != 0:
+            raise PipelineFailed(rc, start, out[-40:])
+
+    # 5. the record
+    return {
+        "returncode": returncode,
+        "command": cmd,
+        "experiment": names[0] if names else None,
+        "experiments": names,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+
+
+def _parse_sets(items: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"-S expects key=value, got {item!r}")
+        out[key.strip()] = value
+    return out
+
+
+def _use_running_server() -> None:
+    """PREFECT_API_URL from `flows.serve` state unless the person set it; settings follow the env."""
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    try:
+        os.environ["PREFECT_API_URL"] = pipeline_env()["PREFECT_API_URL"]
+    except ServerError:
+        return
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m flows.launch", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help=f"serve the deployment {DEPLOYMENT!r} (needs a running Prefect server)")
+    run = sub.add_parser("run", help="launch the pipeline once, from here")
+    run.add_argument("--variant", action="append", choices=VARIANTS, help="repeat for both (default: both)")
+    run.add_argument("-S", "--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                     help="a params.yaml override, as for dvc exp run -S")  # fmt: skip
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument("--temp", action="store_true", help="run in a temporary workspace (dvc exp run --temp)")
+    mode.add_argument("--queue", action="store_true", help="queue it and start the queue worker")
+    args = parser.parse_args(argv)
+
+    _use_running_server()
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    api = os.environ.get("PREFECT_API_URL")
+    with temporary_settings({PREFECT_API_URL: api} if api else {}):
+        if args.command == "serve":
+            if not api:
+                print("flows.launch: no Prefect server: start one with `bash scripts/servers.sh up`", file=sys.stderr)
+                return 1
+            os.chdir(default_root())  # served runs import `flows.launch` from here
+            print(f"serving {DEPLOYMENT!r} on {api}", flush=True)
+            launch_pipeline.serve(name=DEPLOYMENT, tags=TAGS, limit=1,
+                                  description=launch_pipeline.__doc__)  # fmt: skip
+            return 0
+        try:
+            result = launch_pipeline(
+                variants=args.variant or list(VARIANTS), overrides=_parse_sets(args.sets),
+                temp=args.temp, queue=args.queue,
+            )  # fmt: skip
+        except PipelineFailed as err:
+            print(f"flows.launch: {err}", file=sys.stderr)
+            return err.returncode or 1
+        except ValueError as err:
+            print(f"flows.launch: {err}", file=sys.stderr)
+            return 2
+    print(f"experiment: {result['experiment'] or '(name not printed)'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
