@@ -96,7 +96,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     from nircolor.report import side_by_side, to_markdown
     from nircolor.training.trainer import resolve_device, run_phase
 
-    overrides = _parse_overrides(args.set)
+    overrides = {}
+    if args.profile:  # a profile (profiles/*.yaml: dotted key → value), then --set on top
+        overrides.update(yaml.safe_load(Path(args.profile).read_text()) or {})
+    overrides.update(_parse_overrides(args.set))
     try:
         cfg = load_config(args.params, overrides)
     except ConfigError as err:
@@ -253,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="dataset folder in the challenge layout")
     p.add_argument("--out", required=True, help="output folder (checkpoints, tables)")
     p.add_argument("--params", help="params YAML (default: the paper's recipe)")
+    p.add_argument("--profile", help="YAML of dotted-key overrides, e.g. profiles/demo.yaml")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a parameter, e.g. --set schedule.phase1=10")  # fmt: skip
     p.add_argument("--variant", nargs="+", choices=["baseline", "dense"], default=["baseline", "dense"])

@@ -100,6 +100,9 @@ class TrainConfig(_Section):
     seed: int = 0
     device: Literal["auto", "cpu", "cuda"] = "auto"
     checkpoint_every: int = Field(0, ge=0)  # extra snapshot every N epochs; 0 = phase end only
+    # the resume file is rewritten every N epochs (a kill redoes at most N-1 epochs); a full
+    # 256×256 checkpoint with optimizer states is about 1.3 GB, so fast GPU runs may raise it
+    resume_every: int = Field(1, ge=1)
     num_threads: int = Field(0, ge=0)  # torch intra-op threads; 0 = torch's default
 
 

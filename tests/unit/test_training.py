@@ -91,6 +91,25 @@ def test_killed_phase_resumes_to_identical_weights(tiny_pack, tmp_path, tiny_ove
     assert [r["epoch"] for r in resumed.history] == [3, 4, 5, 6]
 
 
+def test_sparser_resume_points_redo_only_unsaved_epochs(tiny_pack, tmp_path, tiny_overrides):
+    train, _ = tiny_pack
+    cfg = load_config(None, {**tiny_overrides, "schedule.phase1": 5, "train.resume_every": 2})
+    kw = dict(variant="dense", cfg=cfg, data=train, progress=False)
+    full = run_phase("phase1", out=tmp_path / "full.pt", **kw)
+
+    def die_at_three(epoch, record):
+        if epoch == 3:
+            raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        run_phase("phase1", out=tmp_path / "cut.pt", on_epoch_end=die_at_three, **kw)
+    assert load_checkpoint(resume_path(tmp_path / "cut.pt"))["epoch"] == 2  # epoch 3 was not saved
+    seen = []
+    resumed = run_phase("phase1", out=tmp_path / "cut.pt", on_epoch_end=lambda e, r: seen.append(e), **kw)
+    assert seen == [3, 4, 5]
+    _assert_same_weights(_weights(full.checkpoint), _weights(resumed.checkpoint))
+
+
 def test_non_finite_loss_stops_with_epoch_and_step(tiny_pack, tmp_path, monkeypatch, tiny_overrides):
     train, _ = tiny_pack
     cfg = load_config(None, {**tiny_overrides, "schedule.phase1": 3})

@@ -335,11 +335,13 @@ def run_phase(
         record = _train_epoch(net, data, cfg, aug, phase, k, n_epochs, epoch, device, bar)
         history.append(record)
         last = k == n_epochs - 1
-        state = _phase_state(net, variant, phase, epoch, last, cfg, history, provenance)
-        save_checkpoint(state, rpath)
         every = cfg.train.checkpoint_every
-        if every and epoch % every == 0 and not last:
-            save_checkpoint(state, out.with_name(f"{out.stem}_epoch{epoch:04d}{out.suffix}"))
+        snapshot = bool(every and epoch % every == 0 and not last)
+        if last or snapshot or (k + 1 - done) % cfg.train.resume_every == 0:
+            state = _phase_state(net, variant, phase, epoch, last, cfg, history, provenance)
+            save_checkpoint(state, rpath)
+            if snapshot:
+                save_checkpoint(state, out.with_name(f"{out.stem}_epoch{epoch:04d}{out.suffix}"))
         if on_epoch_end is not None:
             on_epoch_end(epoch, record)
     if bar is not None:
