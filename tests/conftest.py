@@ -35,17 +35,7 @@ def tiny_pack(tiny_dataset, tmp_path_factory):
     return train, val
 
 
-TINY_OVERRIDES = {
-    "model.image_size": 32,
-    "model.ngf": 4,
-    "model.ndf": 4,
-    "schedule.phase1": 2,
-    "schedule.phase2": 2,
-    "schedule.phase3": 2,
-    "train.batch_size": 2,
-    "train.pool_size": 4,
-    "train.device": "cpu",
-}
+from tests.recipes import TINY_OVERRIDES  # noqa: E402  (profiles/tiny.yaml)
 
 
 @pytest.fixture

@@ -16,18 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # `flows` is a top-level package of the repository, not installed
     sys.path.insert(0, str(REPO))
 
-# The tiny recipe of tests/conftest.py (TINY_OVERRIDES), needed here at session scope.
-TINY = {
-    "model.image_size": 32,
-    "model.ngf": 4,
-    "model.ndf": 4,
-    "schedule.phase1": 2,
-    "schedule.phase2": 2,
-    "schedule.phase3": 2,
-    "train.batch_size": 2,
-    "train.pool_size": 4,
-    "train.device": "cpu",
-}
+from tests.recipes import TINY_OVERRIDES as TINY  # noqa: E402  (profiles/tiny.yaml)
 
 
 @pytest.fixture(scope="session")

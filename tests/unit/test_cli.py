@@ -16,13 +16,9 @@ from PIL import Image
 
 from nircolor.cli import main
 from nircolor.training.checkpoint import load_checkpoint
+from tests.recipes import TINY_PROFILE
 
-TINY_ARGS = [
-    "--set", "model.image_size=32", "--set", "model.ngf=4", "--set", "model.ndf=4",
-    "--set", "schedule.phase1=2", "--set", "schedule.phase2=2",
-    "--set", "schedule.phase3=2", "--set", "train.batch_size=2",
-    "--set", "train.pool_size=4", "--set", "train.device=cpu",
-]  # fmt: skip
+TINY_ARGS = ["--profile", str(TINY_PROFILE)]  # profiles/tiny.yaml, as CI's dvc repro uses
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +112,7 @@ def test_colorize_refuses_bad_input_and_writes_nothing(trained, tmp_path, capsys
 
 
 def _train_cmd(data: Path, out: Path, phase1_epochs: int) -> list[str]:
-    args = [a.replace("schedule.phase1=2", f"schedule.phase1={phase1_epochs}") for a in TINY_ARGS]
+    args = [*TINY_ARGS, "--set", f"schedule.phase1={phase1_epochs}"]
     return [sys.executable, "-m", "nircolor.cli", "train", "--data", str(data), "--out", str(out),
             "--variant", "baseline", "--quiet", *args]  # fmt: skip
 

@@ -1,0 +1,10 @@
+"""The tiny recipe every test trains with: profiles/tiny.yaml, the same overrides CI's `dvc repro` uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+TINY_PROFILE = Path(__file__).resolve().parents[1] / "profiles" / "tiny.yaml"
+TINY_OVERRIDES: dict = yaml.safe_load(TINY_PROFILE.read_text())
