@@ -188,3 +188,26 @@ def test_foreign_and_truncated_checkpoints_are_refused(tmp_path):
         load_checkpoint(cut)
     with pytest.raises(CheckpointError, match="not found"):
         load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_a_stale_resume_file_from_other_params_is_not_continued(tiny_pack, tmp_path, tiny_overrides):
+    train, _ = tiny_pack
+    cfg = load_config(None, {**tiny_overrides, "schedule.phase1": 3})
+    out = tmp_path / "p1.pt"
+
+    def die_at_two(epoch, record):
+        if epoch == 2:
+            raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        run_phase("phase1", variant="dense", cfg=cfg, data=train, out=out, on_epoch_end=die_at_two,
+                  progress=False)  # fmt: skip
+    other = load_config(None, {**tiny_overrides, "schedule.phase1": 3, "loss.lambda_pair": 30.0})
+    seen = []
+    with pytest.warns(UserWarning, match="other parameters"):
+        res = run_phase("phase1", variant="dense", cfg=other, data=train, out=out,
+                        on_epoch_end=lambda e, r: seen.append(e), progress=False)  # fmt: skip
+    assert seen == [1, 2, 3] and res.resumed_from_epoch is None
+    fresh = run_phase("phase1", variant="dense", cfg=other, data=train, out=tmp_path / "fresh.pt",
+                      progress=False)  # fmt: skip
+    _assert_same_weights(_weights(fresh.checkpoint), _weights(res.checkpoint))

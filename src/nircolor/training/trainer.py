@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import random
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -255,6 +256,26 @@ def _config_record(cfg: Config) -> dict[str, Any]:
     return cfg.model_dump(mode="json")
 
 
+def _stale_resume(rpath: Path, variant: Variant, phase: Phase, cfg: Config,
+                  provenance: dict[str, str] | None) -> str | None:  # fmt: skip
+    """Why an existing resume file must not be continued, or None (also None when there is none)."""
+    if not rpath.exists():
+        return None
+    try:
+        state = load_checkpoint(rpath)
+    except CheckpointError as err:
+        return f"unreadable: {err}"
+    if state["variant"] != variant or state["phase"] != phase:
+        return f"it holds {state['variant']} {state['phase']}"
+    if state["config"] != _config_record(cfg):
+        return "it was trained with other parameters"
+    theirs = state.get("provenance", {}).get("data_sha256")
+    ours = (provenance or {}).get("data_sha256")
+    if theirs and ours and theirs != ours:
+        return "it was trained on other data"
+    return None
+
+
 def _check_compatible(state: dict[str, Any], variant: Variant, cfg: Config, path: Path) -> None:
     if state["variant"] != variant:
         raise CheckpointError(f"{path}: holds variant {state['variant']!r}, expected {variant!r}")
@@ -301,11 +322,13 @@ def run_phase(
     done = 0  # epochs of this phase already finished
     resumed_from: int | None = None
     rpath = resume_path(out)
+    stale = _stale_resume(rpath, variant, phase, cfg, provenance)
+    if stale:
+        # a leftover from a run with other params or data: continuing it would mix two recipes
+        warnings.warn(f"{rpath}: not resumed ({stale}); the phase starts from its beginning", stacklevel=2)
+        rpath.unlink()
     if rpath.exists():
         state = load_checkpoint(rpath)
-        _check_compatible(state, variant, cfg, rpath)
-        if state["phase"] != phase:
-            raise CheckpointError(f"{rpath}: is a {state['phase']} checkpoint, expected {phase}")
         net.load_state_dict(state)
         done = state["epoch"] - first_epoch
         history = list(state.get("history", []))
