@@ -315,8 +315,14 @@ def _spawn(server: Server, sdir: Path, env: Mapping[str, str], cwd: Path) -> dic
     with open(log, "ab") as out:
         out.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(server.argv)}\n".encode())
         out.flush()
+        env = dict(env)
+        if server.name == "prefect":
+            # the UI's browser code calls the API at PREFECT_UI_API_URL, which otherwise stays
+            # at the default port 4200 whatever --port says
+            env["PREFECT_UI_API_URL"] = f"{server.url.rstrip('/')}/api"
+            env["PREFECT_SERVER_API_HOST"], env["PREFECT_SERVER_API_PORT"] = server.host, str(server.port)
         proc = subprocess.Popen(
-            server.argv, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=out,
+            server.argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out,
             stderr=subprocess.STDOUT, start_new_session=True,  # its own process group: `down` ends all of it
         )  # fmt: skip
     _CHILDREN[proc.pid] = proc

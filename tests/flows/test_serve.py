@@ -58,6 +58,17 @@ def test_urls_and_health(up):
     assert get(f"http://127.0.0.1:{m}/health")[0] == 200
 
 
+def test_prefect_ui_calls_the_api_on_its_own_port(up):
+    # the browser UI reads its API address from /ui-settings; on a non-default port it must not
+    # point at 4200 (seen in a headless-browser check: "Can't connect to Server API")
+    import json
+
+    p = up["ports"]["prefect"]
+    status, body = get(f"http://127.0.0.1:{p}/ui-settings")
+    assert status == 200
+    assert json.loads(body)["api_url"] == f"http://127.0.0.1:{p}/api"
+
+
 def test_state_stays_in_root(up):
     root = up["root"]
     sdir = root / ".servers"
