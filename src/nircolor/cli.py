@@ -235,16 +235,19 @@ def cmd_colorize(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from nircolor.config import SynthConfig
+
     parser = argparse.ArgumentParser(prog="nircolor", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
+    d = SynthConfig()  # the defaults are the challenge's counts, as in params.yaml's `synth`
     p = sub.add_parser("synth", help="write a SYNTHETIC dataset in the challenge layout")
     p.add_argument("dir")
-    p.add_argument("--pairs", type=int, default=372, help="registered NIR/RGB pairs (372)")
-    p.add_argument("--unpaired", type=int, default=1020, help="RGB-Online images (1020)")
-    p.add_argument("--val", type=int, default=18, help="validation pairs (18)")
-    p.add_argument("--size", type=int, default=256, help="image side, a power of two >= 32 (256)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--pairs", type=int, default=d.n_pairs, help=f"registered NIR/RGB pairs ({d.n_pairs})")
+    p.add_argument("--unpaired", type=int, default=d.n_unpaired, help=f"RGB-Online images ({d.n_unpaired})")
+    p.add_argument("--val", type=int, default=d.n_val, help=f"validation pairs ({d.n_val})")
+    p.add_argument("--size", type=int, default=d.size, help=f"image side, a power of two >= 32 ({d.size})")
+    p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_synth)
 
