@@ -181,40 +181,91 @@ def cmd_train(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- colorize
 
 
-def _collect_inputs(paths: list[str]) -> tuple[list[Path], list[str]]:
-    from nircolor.data.io import IMAGE_EXTENSIONS
+def _collect_inputs(paths: list[str]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Image files named directly or found directly in named folders; (files, [(path, why unusable)])."""
+    from nircolor.data.io import IMAGE_EXTENSIONS, access_problem
 
-    files, problems = [], []
+    files: list[Path] = []
+    problems: list[tuple[Path, str]] = []
     for p in map(Path, paths):
-        if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS)
+        reason = access_problem(p)
+        if reason is not None:
+            problems.append((p, "no such file or folder" if reason == "does not exist" else reason))
+        elif p.is_dir():
+            try:
+                entries = sorted(p.iterdir())
+            except OSError as exc:
+                why = "permission denied" if isinstance(exc, PermissionError) else (exc.strerror or str(exc))
+                problems.append((p, f"cannot list the folder ({why})"))
+                continue
+            # Hidden files (macOS ._x.png forks, editor temporaries) are never images to colorize.
+            found = [f for f in entries if f.suffix.lower() in IMAGE_EXTENSIONS and not f.name.startswith(".")]
             if not found:
-                problems.append(f"{p}: folder holds no images ({', '.join(sorted(IMAGE_EXTENSIONS))})")
+                subdirs = [f.name for f in entries if f.is_dir()][:4]
+                hint = f"; subfolders are not searched (it has {', '.join(subdirs)}): name them" if subdirs else ""
+                problems.append((p, f"folder holds no images ({', '.join(sorted(IMAGE_EXTENSIONS))}){hint}"))
             files.extend(found)
-        elif p.exists():
-            files.append(p)
         else:
-            problems.append(f"{p}: no such file or folder")
-    return files, problems
+            files.append(p)
+    unique = list(dict.fromkeys(files))  # a file named twice (itself and via its folder) is done once
+    return unique, problems
+
+
+def _output_name(f: Path) -> str:
+    return f.stem.removesuffix("_nir") + "_rgb.png"
+
+
+def _claim_outputs(files: list[Path]) -> tuple[dict[Path, str], list[tuple[Path, str]]]:
+    """Output name per input; inputs whose names collide (x_nir.png and x_nir.jpg → x_rgb.png) are refused,
+    since one output would silently overwrite the other."""
+    by_name: dict[str, list[Path]] = {}
+    for f in files:
+        by_name.setdefault(_output_name(f), []).append(f)
+    names, problems = {}, []
+    for name, group in by_name.items():
+        if len(group) == 1:
+            names[group[0]] = name
+            continue
+        for f in group:
+            others = ", ".join(str(o) for o in group if o != f)
+            problems.append((f, f"would be written to the same {name} as {others}; rename one of them"))
+    return names, problems
 
 
 def cmd_colorize(args: argparse.Namespace) -> int:
+    """Colorize every usable input; list each unusable one on its own line and exit 1 if there was any.
+
+    Good inputs are colorized even when others in the same call fail (a batch is not held hostage
+    by one bad file). Each output is written atomically (temporary file, then rename), so an
+    output file that exists is complete; a failed input leaves no file behind.
+    """
     from tqdm.auto import tqdm
 
-    from nircolor.data.io import ImageError, read_image, write_png
+    from nircolor.data.io import ImageError, display_path, probe_image, read_image, write_png
     from nircolor.inference import colorize_array, load_generator
     from nircolor.training.checkpoint import CheckpointError
     from nircolor.training.trainer import resolve_device
 
+    def fail(path: Path, reason: str) -> None:
+        failed.append(path)
+        # tqdm.write: a line of its own even while the progress bar is drawn
+        tqdm.write(f"nircolor colorize: {display_path(path)}: {reason}", file=sys.stderr)
+
+    failed: list[Path] = []
     files, problems = _collect_inputs(args.inputs)
-    images = {}
-    for f in files:  # decode everything first: one error lists every bad input, nothing half-written
+    names, collisions = _claim_outputs(files)
+    for path, reason in problems + collisions:
+        fail(path, reason)
+    todo = []
+    for f in names:  # headers first (cheap): size limit, mode and alpha refused before any decoding
         try:
-            images[f] = read_image(f, "nir")
+            probe_image(f, "nir")
+            todo.append(f)
         except ImageError as err:
-            problems.append(str(err))
-    if problems:
-        print("nircolor colorize: cannot colorize:\n  " + "\n  ".join(problems), file=sys.stderr)
+            fail(f, err.reason)
+    total = len(failed) + len(todo)
+    if not todo:
+        print(f"nircolor colorize: none of the {total} input(s) can be colorized; nothing written", file=sys.stderr)
         return 1
     try:
         device = resolve_device(args.device)
@@ -223,11 +274,33 @@ def cmd_colorize(args: argparse.Namespace) -> int:
         print(f"nircolor colorize: {err}", file=sys.stderr)
         return 1
     out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
-    for f, nir in tqdm(images.items(), desc="colorize", unit="img", disable=len(images) < 2):
-        name = f.stem.removesuffix("_nir") + "_rgb.png"
-        write_png(out / name, colorize_array(g, nir, device))
-    print(f"colorized {len(images)} image(s) into {out} with {meta['variant']} ({meta['phase']}, epoch {meta['epoch']})")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"nircolor colorize: {out}: cannot create the output folder ({exc.strerror or exc})", file=sys.stderr)
+        return 1
+    done = 0
+    for f in tqdm(todo, desc="colorize", unit="img", disable=len(todo) < 2):
+        try:
+            rgb = colorize_array(g, read_image(f, "nir"), device)
+            write_png(out / names[f], rgb)
+            done += 1
+        except ImageError as err:  # truncated or corrupt pixel data: only decoding finds it
+            fail(f, err.reason)
+        except MemoryError:
+            fail(f, "not enough memory to colorize an image this large; crop or downscale it")
+        except RuntimeError as err:  # torch: out of (GPU) memory and the like
+            fail(f, f"the generator failed on it ({str(err).splitlines()[0]})")
+        except OSError as exc:
+            fail(out / names[f], f"cannot write the output ({exc.strerror or exc})")
+    what = f"{meta['variant']} ({meta['phase']}, epoch {meta['epoch']})"
+    print(f"colorized {done} of {total} image(s) into {out} with {what}")
+    if failed:
+        print(
+            f"nircolor colorize: {len(failed)} of {total} input(s) failed (listed above); "
+            f"the other {done} were written", file=sys.stderr,
+        )  # fmt: skip
+        return 1
     return 0
 
 
@@ -266,7 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars or epoch lines")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("colorize", help="colorize NIR images with a trained checkpoint")
+    p = sub.add_parser("colorize", help="colorize NIR images with a trained checkpoint",
+                       description="Colorize every usable NIR input; each unusable one is named on its own "
+                       "line (good ones are still written) and the exit status is 1.")  # fmt: skip
     p.add_argument("inputs", nargs="+", help="NIR image files or folders")
     p.add_argument("-o", "--output", required=True, help="output folder")
     p.add_argument("--checkpoint", required=True, help="a phase checkpoint (.pt)")

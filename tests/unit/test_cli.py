@@ -104,7 +104,7 @@ def test_colorize_refuses_bad_input_and_writes_nothing(trained, tmp_path, capsys
     assert code == 1
     err = capsys.readouterr().err
     assert "fake.png" in err and "nope.png" in err
-    assert not out.exists()
+    assert [p.name for p in out.iterdir()] == ["good_rgb.png"]  # good inputs are still colorized
     bad_ckpt = tmp_path / "x.pt"
     bad_ckpt.write_bytes(b"junk")
     assert main(["colorize", str(good), "-o", str(out), "--checkpoint", str(bad_ckpt)]) == 1

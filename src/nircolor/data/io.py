@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import secrets
 import sys
 import threading
@@ -21,8 +22,11 @@ Kind = Literal["nir", "rgb"]
 IMAGE_EXTENSIONS: frozenset[str] = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
 
 # Far above the challenge's 256×256 but far below what would exhaust memory; checked from the
-# header, before any pixel is decoded, so a hostile file never gets to allocate.
+# header, before any pixel is decoded, so a hostile file (a "decompression bomb": a few hundred
+# bytes whose header claims 100,000×100,000 pixels) never gets to allocate. Documented in README (Data).
 MAX_PIXELS = 50_000_000
+
+EXIF_ORIENTATION = 0x0112  # 1 = stored as displayed; 2…8 = a viewer flips/rotates it
 
 # Fixed so that the same array always gives the same bytes (Pillow writes no time or text chunks
 # unless asked); 6 is zlib's default trade-off. Bulk writers may pick another fixed level.
@@ -40,13 +44,18 @@ _OTHER_BYTE_ORDER = {
 }
 
 
+def display_path(path: str | os.PathLike[str]) -> str:
+    """The path as text any UTF-8 stream or file can hold: bytes that are not UTF-8 show as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 class ImageError(ValueError):
     """A file that cannot be used as a NIR or RGB image; the message is ``"<path>: <reason>"``."""
 
     def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
         self.path = Path(path)
         self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
+        super().__init__(f"{display_path(self.path)}: {reason}")
 
 
 @dataclass(frozen=True)
@@ -102,8 +111,12 @@ def _open(path: Path) -> Image.Image:
             im = Image.open(path)
     except PermissionError:
         raise ImageError(path, "permission denied (cannot read the file)") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(path, f"too large (over {MAX_PIXELS:,} pixels); refusing to decode") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow refuses above its own limit (> MAX_PIXELS) before reading the pixels; its message
+        # carries the pixel count the header claims.
+        claimed = re.search(r"\((\d+) pixels\)", str(exc))
+        count = f"{int(claimed.group(1)):,} pixels" if claimed else "more pixels than Pillow allows"
+        raise ImageError(path, _too_large(count)) from None
     except UnidentifiedImageError:
         raise ImageError(path, "not an image Pillow can read (unrecognised or corrupt header)") from None
     except (OSError, SyntaxError, ValueError, EOFError, zlib.error) as exc:
@@ -111,11 +124,18 @@ def _open(path: Path) -> Image.Image:
     w, h = im.size
     if w * h > MAX_PIXELS:
         im.close()
-        raise ImageError(path, f"too large ({h}×{w} = {w * h:,} pixels > {MAX_PIXELS:,}); refusing to decode")
+        raise ImageError(path, _too_large(f"{h}×{w} = {w * h:,} pixels"))
     if w == 0 or h == 0:
         im.close()
         raise ImageError(path, f"empty image ({h}×{w})")
     return im
+
+
+def _too_large(claimed: str) -> str:
+    return (
+        f"too large ({claimed} in the header > MAX_PIXELS {MAX_PIXELS:,}); refusing to decode "
+        "(a decompression bomb or a huge scan: downscale or crop it)"
+    )
 
 
 def _rawmode(im: Image.Image) -> str | None:
@@ -162,7 +182,7 @@ def probe_image(path: str | os.PathLike[str], kind: Kind) -> ImageInfo:
 
 def _scale16(values: np.ndarray) -> np.ndarray:
     """16-bit → 8-bit by round(v·255/65535); integer arithmetic, so exact and platform-independent."""
-    v = values.astype(np.int64)
+    v = values.astype(np.uint32)  # 65535·255 + 32767 < 2³²; half the memory of int64 on big images
     return ((v * 255 + 32767) // 65535).astype(np.uint8)
 
 
@@ -196,6 +216,25 @@ def _decode(path: Path, im: Image.Image) -> np.ndarray:
         raise ImageError(path, f"truncated or corrupt image data ({exc})") from None
 
 
+def _check_orientation(path: Path, im: Image.Image) -> None:
+    """Refuse an EXIF rotation: viewers show the image turned, we would use the pixels as stored.
+
+    Used as stored, a rotated RGB image is silently misregistered with its NIR partner, and a
+    colorized NIR comes out turned against what its owner sees. Checked after decoding because
+    a PNG may keep its eXIf chunk after the pixel data.
+    """
+    try:
+        orientation = im.getexif().get(EXIF_ORIENTATION, 1)
+    except Exception:  # a malformed EXIF block is not worth refusing the pixels for
+        return
+    if orientation not in (None, 0, 1):
+        raise ImageError(
+            path,
+            f"has EXIF orientation {orientation} (viewers show it rotated or flipped, but its pixels "
+            "would be used as stored); save it with the rotation applied and no orientation tag",
+        )
+
+
 def _with_rawmode(args: object, rawmode: str) -> object:
     return (rawmode, *args[1:]) if isinstance(args, tuple) else rawmode
 
@@ -213,6 +252,7 @@ def read_image(path: str | os.PathLike[str], kind: Kind) -> np.ndarray:
     with im:
         _check_mode(path, im, kind)
         array = _decode(path, im)
+        _check_orientation(path, im)
     if kind == "rgb":
         return array
     if array.ndim == 3:

@@ -6,6 +6,7 @@ import errno
 import hashlib
 import os
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
-from nircolor.data.io import IMAGE_EXTENSIONS, ImageError, Kind, access_problem, probe_image, read_image
+from nircolor.data.io import (
+    IMAGE_EXTENSIONS,
+    ImageError,
+    Kind,
+    access_problem,
+    display_path,
+    probe_image,
+    read_image,
+)
 
 SYNTHETIC_LABEL = "SYNTHETIC.md"  # written by nircolor synth beside the challenge folders
 NIR_DIR = "NIR"
@@ -60,7 +69,7 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+        return f"{display_path(self.path)}: {self.reason}"
 
 
 class DatasetError(ValueError):
@@ -74,7 +83,7 @@ class DatasetError(ValueError):
 
     def _message(self) -> str:
         n = len(self.problems)
-        where = f" at {self.root}" if self.root is not None else ""
+        where = f" at {display_path(self.root)}" if self.root is not None else ""
         lines = [f"dataset{where} has {n} problem{'s' if n != 1 else ''}:"]
         lines += [str(p) for p in self.problems]
         if self.show_layout:
@@ -182,11 +191,15 @@ def _list_images(scan: _Scan, folder: Path) -> list[Path]:
         path = folder / name
         is_image_name = Path(name).suffix.lower() in IMAGE_EXTENSIONS
         reason = _stat_reason(path)
-        if reason is not None and is_image_name:
+        if not _utf8(name):
+            scan.problem(path, NOT_UTF8)
+        elif reason is not None and is_image_name:
             scan.problem(path, reason)
         elif reason is not None:
             # A dangling link not named like an image is clutter, not a missing image.
             scan.ignored.append((path, reason))
+        elif path.is_dir() and is_image_name and not name.startswith("."):
+            scan.problem(path, "is a folder named like an image file; put the image itself here")
         elif path.is_dir():
             scan.ignored.append((path, "subfolder (not searched)"))
         elif name.startswith("."):
@@ -199,6 +212,18 @@ def _list_images(scan: _Scan, folder: Path) -> list[Path]:
         else:
             images.append(path)
     return images
+
+
+NOT_UTF8 = "file name is not valid UTF-8 (reports and the ingest CSV cannot name it); rename it"
+
+
+def _utf8(name: str) -> bool:
+    """False for a name os.listdir could only decode with surrogate escapes (invalid UTF-8 bytes)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _match(scan: _Scan, paths: list[Path], pattern: re.Pattern[str], expected: str) -> dict[str, Path]:
@@ -226,11 +251,25 @@ def _name_hint(path: Path) -> str:
     return ""
 
 
+def _unicode_hint(stem: str, others: dict[str, Path]) -> str:
+    """Names that look identical but differ in Unicode normalization (é as one or two code points)."""
+    nfc = unicodedata.normalize("NFC", stem)
+    for other, path in others.items():
+        if other != stem and unicodedata.normalize("NFC", other) == nfc:
+            return (
+                f"; {path.name} looks the same but is spelled with other Unicode code points "
+                "(NFC vs NFD): rename one so both use the same form"
+            )
+    return ""
+
+
 def _pair(scan: _Scan, nir: dict[str, Path], rgb: dict[str, Path], nir_dir: Path, rgb_dir: Path) -> list[Pair]:
     for stem in sorted(nir.keys() - rgb.keys()):
-        scan.problem(nir[stem], f"NIR image has no RGB partner (expected {rgb_dir / (stem + '_rgb_reg.png')})")
+        hint = _unicode_hint(stem, rgb)
+        scan.problem(nir[stem], f"NIR image has no RGB partner (expected {rgb_dir / (stem + '_rgb_reg.png')}){hint}")
     for stem in sorted(rgb.keys() - nir.keys()):
-        scan.problem(rgb[stem], f"RGB image has no NIR partner (expected {nir_dir / (stem + '_nir.png')})")
+        hint = _unicode_hint(stem, nir)
+        scan.problem(rgb[stem], f"RGB image has no NIR partner (expected {nir_dir / (stem + '_nir.png')}){hint}")
     return [Pair(stem, nir[stem], rgb[stem]) for stem in sorted(nir.keys() & rgb.keys())]
 
 
@@ -350,14 +389,29 @@ def validate_dataset(root: str | os.PathLike[str], *, decode: bool = True) -> Da
         scan.layout_problem(root, "dataset root is a file, expected a folder")
         raise DatasetError(scan.problems, root=root, show_layout=True)
 
-    for name in sorted(os.listdir(root)):
-        if name not in KNOWN_DIRS:
+    try:
+        top = sorted(os.listdir(root))
+    except OSError as exc:
+        reason = "permission denied" if isinstance(exc, PermissionError) else (exc.strerror or str(exc))
+        scan.layout_problem(root, f"cannot list the dataset root ({reason})")
+        raise DatasetError(scan.problems, root=root, show_layout=True) from None
+    for name in top:
+        if not _utf8(name):
+            scan.problem(root / name, NOT_UTF8)
+        elif name not in KNOWN_DIRS:
             scan.ignored.append((root / name, "not part of the challenge layout"))
 
     nir_dir = _folder(scan, NIR_DIR, required=True)
     rgb_dir = _folder(scan, RGB_DIR, required=True)
     online_dir = _folder(scan, ONLINE_DIR, required=False)
     val_dir = _folder(scan, VAL_DIR, required=True)
+    loose = [n for n in top if Path(n).suffix.lower() in IMAGE_EXTENSIONS and _utf8(n)]
+    if loose and scan.show_layout:
+        scan.layout_problem(
+            root,
+            f"{len(loose)} image file{'s lie' if len(loose) > 1 else ' lies'} directly in the dataset root "
+            f"(e.g. {loose[0]}); move them into {NIR_DIR}/, {RGB_DIR}/ and {VAL_DIR}/",
+        )
 
     def images_in(folder: Path | None, name: str, expected: str) -> list[Path]:
         if folder is None:

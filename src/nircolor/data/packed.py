@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nircolor.data.layout import DatasetIndex, load_pairs, load_rgb
+from nircolor.data.io import ImageError
+from nircolor.data.layout import DatasetError, DatasetIndex, Problem, load_pairs, load_rgb
 
 MANIFEST = "manifest.json"
 
@@ -56,9 +57,13 @@ def unpaired_source(has_online: bool) -> str:
 
 def _save_npy(path: Path, array: np.ndarray) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
-        np.save(fh, np.ascontiguousarray(array))
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            np.save(fh, np.ascontiguousarray(array))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _resize(stack: np.ndarray, size: int) -> np.ndarray:
@@ -104,9 +109,14 @@ def pack_dataset(
     online_paths = [index.unpaired_rgb[i] for i in keep_online]
     size = image_size or index.image_size[0]
 
-    train_nir, train_rgb = load_pairs(pairs)
-    val_nir, val_rgb = load_pairs(index.validation)
-    online = load_rgb(online_paths) if online_paths else np.zeros((0, *train_rgb.shape[1:]), np.uint8)
+    try:
+        train_nir, train_rgb = load_pairs(pairs)
+        val_nir, val_rgb = load_pairs(index.validation)
+        online = load_rgb(online_paths) if online_paths else np.zeros((0, *train_rgb.shape[1:]), np.uint8)
+    except ImageError as err:
+        # validate_dataset decoded every file already; a file that fails now changed in between.
+        reason = f"{err.reason} (found while packing, after validation passed: did the file change?)"
+        raise DatasetError([Problem(err.path, reason)], root=index.root) from None
     arrays = {
         "train_nir": _resize(train_nir, size),
         "train_rgb": _resize(train_rgb, size),
