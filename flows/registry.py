@@ -20,10 +20,20 @@ Serving (CPU, this environment):
 
 Request: one row per image, column `image` = the base64-encoded bytes of an image file (PNG,
 TIFF, JPEG, BMP: whatever Pillow reads; 8- or 16-bit grayscale, or RGB with three equal
-channels; `data:image/png;base64,` prefixes and line breaks are accepted). Any size: the
-generator pads internally. Response: `{"predictions": [{"image": "<base64 png>", "height": H,
-"width": W}, …]}`, the colorized RGB image as an 8-bit PNG of the input's size. A row that is
-not a usable NIR image fails the request with a message naming the row.
+channels; `data:image/png;base64,` prefixes and line breaks are accepted). Any size from 1×1
+up: the generator pads internally to multiples of its `size_multiple` (its training size, 256
+for the paper's UNet256). Response: `{"predictions": [{"image": "<base64 png>", "height": H,
+"width": W}, …]}`, the colorized RGB image as an 8-bit PNG of the input's size.
+
+Limits (checked from the headers before any pixel is decoded): at most MAX_ROWS = 16 rows, and
+at most MAX_PIXELS = 1,048,576 pixels (one 1024×1024 image) per request, each image counted at
+its padded size; environment NIRCOLOR_SERVE_MAX_ROWS / NIRCOLOR_SERVE_MAX_PIXELS of the server
+change them. A request that breaks a rule, or whose row is not a usable NIR image (bad base64,
+not an image, alpha, a colour image), is answered HTTP 400 with JSON `{"error_code":
+"INVALID_PARAMETER_VALUE", "message": "row 2: …"}` naming the row and the rule; a failure of the
+model itself is a 500 (`INTERNAL_ERROR`), with the traceback in the server's log only.
+NIRCOLOR_TORCH_THREADS sets torch's threads per server worker (`model_server_command` gives
+each of N workers cores/N); each worker runs one generator pass at a time.
 
 Set MLFLOW_TRACKING_URI (and MLFLOW_REGISTRY_URI if it differs) to the store first; by default
 the store is `sqlite:///<repo>/mlflow.db` (see flows.tracking.tracking_uri).
@@ -34,14 +44,19 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import hashlib
 import importlib.metadata
 import io
+import logging
 import os
 import shutil
+import sys
 import tempfile
+import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +69,8 @@ CHAMPION = "champion"
 MODEL_NAME = "model"  # the logged model's name (MLflow 3's successor of the run artifact path)
 CHECKPOINT_ARTIFACT = "checkpoint"
 SHA_TAG = "checkpoint_sha256"
+
+_log = logging.getLogger(__name__)
 
 # What the served model imports: nircolor's own needs (pyproject) at the versions running now.
 _REQUIREMENTS = ("torch", "numpy", "pillow", "pandas", "pydantic", "pyyaml", "scikit-image", "albumentations", "tqdm")
@@ -98,30 +115,76 @@ def _verify(path: str | os.PathLike[str], expected: str | None, what: str) -> st
 # --------------------------------------------------------------------------------------------
 # Requests and responses of the served model
 
+# Request limits, checked from the image headers before any pixel is decoded. The generator
+# computes on each image padded up to multiples of its `size_multiple` (256 for the paper's
+# UNet256), so the padded area is what counts: the dense ngf-64 generator needs about 4.3 GB and
+# 12 s (2 CPU threads) for 1024×1024, and memory grows with the area (4096×4096 would need ~60 GB).
+# One request therefore never costs more than one 1024×1024 image, whatever its row count.
+MAX_ROWS = 16
+MAX_PIXELS = 1024 * 1024
+# Base64 payload per row: 8 bytes a pixel covers an uncompressed 48-bit TIFF plus headers.
+MAX_BYTES_PER_PIXEL = 8
+MAX_ROWS_ENV = "NIRCOLOR_SERVE_MAX_ROWS"
+MAX_PIXELS_ENV = "NIRCOLOR_SERVE_MAX_PIXELS"
+TORCH_THREADS_ENV = "NIRCOLOR_TORCH_THREADS"
+SERVE_HOST = "127.0.0.1"  # this machine only, unless a person asks otherwise
+
+
+@dataclass(frozen=True)
+class ServingLimits:
+    """What one request may ask of a served model (defaults above; environment overrides)."""
+
+    max_rows: int = MAX_ROWS
+    max_pixels: int = MAX_PIXELS
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ServingLimits:
+        """Limits from NIRCOLOR_SERVE_MAX_ROWS / NIRCOLOR_SERVE_MAX_PIXELS; ValueError naming a bad one."""
+        env = os.environ if env is None else env
+        return cls(
+            max_rows=_positive_int_env(env, MAX_ROWS_ENV, MAX_ROWS),
+            max_pixels=_positive_int_env(env, MAX_PIXELS_ENV, MAX_PIXELS),
+        )
+
+
+def _positive_int_env(env: Mapping[str, str], key: str, default: int) -> int:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{key}={raw!r}: expected a positive integer")
+    return value
+
 
 def decode_nir_bytes(data: bytes, *, name: str = "image") -> np.ndarray:
     """Image file bytes → uint8 NIR (H, W), by nircolor's file rules (16-bit scaled, equal-RGB accepted).
 
     Raises ValueError naming `name` and the reason.
     """
-    from nircolor.data.io import ImageError, read_image
-
     if not data:
         raise ValueError(f"{name}: empty image data")
+    with tempfile.TemporaryDirectory(prefix="nir-request-") as tmp:
+        path = Path(tmp) / "image"
+        path.write_bytes(data)
+        return _read_nir(path, name)
+
+
+def _read_nir(path: Path, name: str) -> np.ndarray:
     # nircolor decodes files (it reopens a file for 48-bit colour); a private temp file keeps
     # every one of its checks without a second decoder to maintain.
-    fd, tmp = tempfile.mkstemp(prefix="nir-request-")
+    from nircolor.data.io import ImageError, read_image
+
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        return read_image(tmp, "nir")
+        return read_image(path, "nir")
     except ImageError as err:
         raise ValueError(f"{name}: {err.reason}") from None
-    finally:
-        os.unlink(tmp)
 
 
-def _b64_bytes(value: Any, name: str) -> bytes:
+def _b64_bytes(value: Any, name: str, max_bytes: int | None = None) -> bytes:
     if isinstance(value, (bytes, bytearray)):
         value = bytes(value).decode("ascii", errors="replace")
     if not isinstance(value, str):
@@ -129,11 +192,65 @@ def _b64_bytes(value: Any, name: str) -> bytes:
     text = value.strip()
     if text.startswith("data:") and "," in text:  # data:image/png;base64,....
         text = text.split(",", 1)[1]
+    if max_bytes is not None and len(text) > 4 * (max_bytes // 3 + 1) + len(text) // 64 + 4:
+        # before decoding: 4 characters per 3 bytes, plus line breaks every 64+ characters
+        raise ValueError(f"{name}: {len(text):,} base64 characters is over the limit of {max_bytes:,} image bytes")
     text = "".join(text.split())
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as err:
         raise ValueError(f"{name}: not valid base64 ({err})") from None
+
+
+def _round_up(n: int, multiple: int) -> int:
+    return -(-n // multiple) * multiple
+
+
+def decode_request(values: Sequence[Any], multiple: int, limits: ServingLimits | None = None) -> list[np.ndarray]:
+    """The `image` column of a request → uint8 NIR arrays, or ValueError naming the row and the rule.
+
+    Cheap checks first, and no pixel decoded until every row has passed them: the row count, each
+    row's base64 and byte size, its header (a readable image, no alpha, grayscale or equal-channel
+    RGB), and the request's area with each image padded up to `multiple` (the generator's
+    `size_multiple`) against `limits.max_pixels`.
+    """
+    from nircolor.data.io import ImageError, probe_image
+
+    limits = limits or ServingLimits()
+    if len(values) == 0:
+        raise ValueError("the request has no rows; send one row per image in column 'image'")
+    if len(values) > limits.max_rows:
+        raise ValueError(f"the request has {len(values)} rows; at most {limits.max_rows} images per request")
+    limit = f"the limit is {limits.max_pixels:,} pixels per request, each image counted padded to multiples of {multiple}"
+    with tempfile.TemporaryDirectory(prefix="nir-request-") as tmp:
+        paths, total = [], 0
+        for row, value in enumerate(values):
+            name = f"row {row}"
+            data = _b64_bytes(value, name, MAX_BYTES_PER_PIXEL * limits.max_pixels)
+            if not data:
+                raise ValueError(f"{name}: empty image data")
+            if len(data) > MAX_BYTES_PER_PIXEL * limits.max_pixels:
+                raise ValueError(f"{name}: {len(data):,} bytes is over the limit of {MAX_BYTES_PER_PIXEL * limits.max_pixels:,}")
+            path = Path(tmp) / f"row{row}"
+            path.write_bytes(data)
+            try:
+                info = probe_image(path, "nir")  # header only
+            except ImageError as err:
+                if err.reason.startswith("too large"):  # over nircolor's file limit, far above ours
+                    raise ValueError(f"{name}: image too large: {err.reason}; {limit}") from None
+                raise ValueError(f"{name}: {err.reason}") from None
+            h, w = info.size
+            area = _round_up(h, multiple) * _round_up(w, multiple)
+            total += area
+            if area > limits.max_pixels:
+                raise ValueError(
+                    f"{name}: image too large: {h}×{w} is computed as "
+                    f"{_round_up(h, multiple)}×{_round_up(w, multiple)} = {area:,} pixels; {limit}"
+                )
+            if total > limits.max_pixels:
+                raise ValueError(f"{name}: request too large: rows 0–{row} come to {total:,} pixels; {limit}")
+            paths.append(path)
+        return [_read_nir(path, f"row {row}") for row, path in enumerate(paths)]
 
 
 def encode_png_b64(rgb: np.ndarray) -> str:
@@ -144,41 +261,108 @@ def encode_png_b64(rgb: np.ndarray) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _image_column(model_input: Any) -> list[Any]:
+    import pandas as pd
+
+    if isinstance(model_input, Mapping):
+        try:
+            model_input = pd.DataFrame(dict(model_input))
+        except ValueError as err:
+            raise ValueError(f"expected a table with a column 'image' of base64-encoded image bytes ({err})") from None
+    if not isinstance(model_input, pd.DataFrame) or "image" not in model_input.columns:
+        got = list(model_input.columns) if isinstance(model_input, pd.DataFrame) else type(model_input).__name__
+        raise ValueError(f"expected a table with a column 'image' of base64-encoded image bytes, got {got}")
+    return model_input["image"].tolist()
+
+
+@functools.cache
+def _serving_errors() -> tuple[type, type]:
+    """(RequestRejected, ServingFailed): MlflowExceptions that MLflow's scoring server turns into 400 / 500.
+
+    The scoring server answers an MlflowException with its error code's HTTP status and JSON
+    `{"error_code", "message"}`; any other exception becomes a 400 with a generic message and the
+    server's traceback. So a bad request raises RequestRejected (INVALID_PARAMETER_VALUE → 400,
+    our message), and a failure of the model itself ServingFailed (INTERNAL_ERROR → 500): the
+    client learns which side is at fault, and never sees a traceback.
+    """
+    import_mlflow()
+    from mlflow.exceptions import MlflowException
+    from mlflow.protos.databricks_pb2 import INTERNAL_ERROR, INVALID_PARAMETER_VALUE
+
+    class ServingError(MlflowException):
+        # The scoring server rewrites `message` to "Failed to predict data '<repr of the whole
+        # request table>'. Error: …"; a table of base64 strings only buries the reason, so the
+        # message stays as first written.
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name == "message" and "message" in self.__dict__:
+                return
+            super().__setattr__(name, value)
+
+    class RequestRejected(ServingError, ValueError):
+        def __init__(self, message: str) -> None:
+            super().__init__(message, error_code=INVALID_PARAMETER_VALUE)
+
+    class ServingFailed(ServingError):
+        def __init__(self, message: str) -> None:
+            super().__init__(message, error_code=INTERNAL_ERROR)
+
+    for cls in (RequestRejected, ServingFailed):
+        cls.__module__ = __name__
+    return RequestRejected, ServingFailed
+
+
 class _NirColorizerLogic:
     """load_context/predict of the served model (mixed into mlflow.pyfunc.PythonModel lazily)."""
 
     def load_context(self, context: Any) -> None:
-        """Verify the checkpoint's sha256 against the recorded one, then load it pickle-free on CPU."""
+        """Verify the checkpoint's sha256 against the recorded one, then load it pickle-free on CPU.
+
+        Also reads the request limits (NIRCOLOR_SERVE_MAX_ROWS, NIRCOLOR_SERVE_MAX_PIXELS) and
+        torch's thread count (NIRCOLOR_TORCH_THREADS: give each of N server workers cores/N, so
+        the workers together never oversubscribe the CPU).
+        """
+        import torch
+
         from nircolor.inference import load_generator
 
+        self.limits = ServingLimits.from_env()
+        if os.environ.get(TORCH_THREADS_ENV, "").strip():
+            torch.set_num_threads(_positive_int_env(os.environ, TORCH_THREADS_ENV, 1))
         path = context.artifacts[CHECKPOINT_ARTIFACT]
         expected = (context.model_config or {}).get(SHA_TAG)
         _verify(path, expected, f"served model checkpoint {Path(path).name}")
         self.generator, self.meta = load_generator(path, "cpu")
+        # The scoring server runs concurrent requests in threads; one generator pass at a time
+        # per worker keeps its memory at one request's worth (the limits above) and gives
+        # torch's thread pool to that pass alone.
+        self._lock = threading.Lock()
 
     def predict(self, context, model_input, params=None):  # no hints: MLflow would infer a signature from them
-        """DataFrame with column `image` (base64 image bytes) → DataFrame image (base64 PNG), height, width."""
+        """DataFrame with column `image` (base64 image bytes) → DataFrame image (base64 PNG), height, width.
+
+        A request that breaks a rule raises RequestRejected (HTTP 400 when served) naming the row
+        and the rule; a failure of the model itself raises ServingFailed (HTTP 500).
+        """
         import pandas as pd
 
         from nircolor.inference import colorize_array
 
-        if isinstance(model_input, Mapping):
-            model_input = pd.DataFrame(dict(model_input))
-        if not isinstance(model_input, pd.DataFrame) or "image" not in model_input.columns:
-            got = list(model_input.columns) if isinstance(model_input, pd.DataFrame) else type(model_input).__name__
-            raise ValueError(f"expected a table with a column 'image' of base64-encoded image bytes, got {got}")
-        # decode every row before running the generator: a bad row fails the request at once
-        nirs = [
-            decode_nir_bytes(_b64_bytes(value, f"row {row}"), name=f"row {row}")
-            for row, value in enumerate(model_input["image"].tolist())
-        ]
-        images, heights, widths = [], [], []
-        for nir in nirs:
-            rgb = colorize_array(self.generator, nir, "cpu")
-            images.append(encode_png_b64(rgb))
-            heights.append(int(rgb.shape[0]))
-            widths.append(int(rgb.shape[1]))
-        return pd.DataFrame({"image": images, "height": heights, "width": widths})
+        rejected, failed = _serving_errors()
+        limits = getattr(self, "limits", None) or ServingLimits()
+        try:
+            nirs = decode_request(_image_column(model_input), self.generator.size_multiple, limits)
+        except ValueError as err:
+            raise rejected(str(err)) from None
+        try:
+            with getattr(self, "_lock", None) or contextlib.nullcontext():
+                rgbs = [colorize_array(self.generator, nir, "cpu") for nir in nirs]
+            images = [encode_png_b64(rgb) for rgb in rgbs]
+        except Exception as err:
+            _log.exception("nir-colorizer: colorizing a valid request failed")
+            raise failed(f"colorizing failed on the server ({type(err).__name__}); see the server's log") from None
+        return pd.DataFrame(
+            {"image": images, "height": [int(r.shape[0]) for r in rgbs], "width": [int(r.shape[1]) for r in rgbs]}
+        )
 
 
 def _make_model_class() -> type:
@@ -203,6 +387,38 @@ def __getattr__(name: str) -> Any:
         globals()["NirColorizer"] = cls
         return cls
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def model_server_command(
+    model_uri: str,
+    port: int,
+    *,
+    host: str = SERVE_HOST,
+    workers: int = 1,
+    torch_threads: int | None = None,
+    request_timeout_s: int | None = None,
+) -> tuple[list[str], dict[str, str]]:
+    """(argv, environment) of `mlflow models serve` for `model_uri`, bound to 127.0.0.1 unless asked.
+
+    `torch_threads` defaults to this machine's cores divided among the `workers` (at least 1).
+    The environment is this one's, with the venv's bin/ first on PATH (MLflow starts `uvicorn`
+    by name) and the network-closed settings of the project.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    threads = torch_threads or max(1, cores // workers)
+    argv = [sys.executable, "-m", "mlflow", "models", "serve", "-m", model_uri, "--env-manager", "local",
+            "-h", host, "-p", str(port), "-w", str(workers)]  # fmt: skip
+    if request_timeout_s:
+        argv += ["-t", str(request_timeout_s)]
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env[TORCH_THREADS_ENV] = str(threads)
+    env.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    env.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    env.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+    return argv, env
 
 
 # --------------------------------------------------------------------------------------------
