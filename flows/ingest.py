@@ -2,15 +2,54 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from nircolor.data.layout import DatasetIndex, validate_dataset
+from nircolor.data.layout import DatasetError, DatasetIndex, validate_dataset
 from nircolor.data.packed import pack_dataset
+
+from flows.common import write_text_atomic
+
+
+_RUN_LOGGERS = ("prefect.task_runs", "prefect.flow_runs")
+
+
+class _NoTracebackFor(logging.Filter):
+    """Keep the message of a run-failure record but drop its traceback when the error is one a person
+    fixes in the data (DatasetError names every file and reason; Prefect's engine frames add nothing)."""
+
+    def __init__(self, *errors: type[BaseException]) -> None:
+        super().__init__()
+        self.errors = errors
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, self.errors):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+@contextmanager
+def dataset_errors_without_traceback() -> Iterator[None]:
+    """While a stage runs the flow: a DatasetError is logged as its message (the stage prints it once
+    more, last, as the error to act on); any other error keeps its full traceback."""
+    quiet = _NoTracebackFor(DatasetError)
+    loggers = [logging.getLogger(name) for name in _RUN_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(quiet)
 
 
 @task(cache_policy=NO_CACHE)
@@ -32,10 +71,7 @@ def pack(index: DatasetIndex, packed_dir: str, image_size: int, limit_pairs: int
 
 @task(cache_policy=NO_CACHE)
 def write_report(manifest: dict, report_csv: str) -> str:
-    path = Path(report_csv)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(manifest["files"]).to_csv(path, index=False)
-    return str(path)
+    return str(write_text_atomic(report_csv, pd.DataFrame(manifest["files"]).to_csv(index=False)))
 
 
 @flow(name="ingest", log_prints=True)

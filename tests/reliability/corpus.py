@@ -218,7 +218,8 @@ def duplicate_stem_formats(root: Path) -> Case:
     jpg = write(root / "NIR" / "country_0001_nir.jpg", nir_array(1), quality=95)
     # colorize would write both to country_0001_rgb.png, the second silently replacing the first
     return Case("duplicate_stem_formats", root, "the same stem as .png and .jpg", jpg, "duplicate stem 'country_0001'",
-                colorize=(root / "NIR",), colorize_bad=jpg, colorize_fragment="would be written to the same")  # fmt: skip
+                colorize=(root / "NIR",), colorize_bad=jpg,
+                colorize_fragment="would be written to the same")  # fmt: skip
 
 
 def validation_leak(root: Path) -> Case:
@@ -298,7 +299,8 @@ def empty_nir_folder(root: Path) -> Case:
     shutil.rmtree(root / "NIR")
     (root / "NIR").mkdir()
     return Case("empty_nir_folder", root, "an empty NIR/ folder", root / "NIR", "holds no images", layout=True,
-                colorize=(root / "NIR",), colorize_bad=root / "NIR", colorize_fragment="folder holds no images")  # fmt: skip
+                colorize=(root / "NIR",), colorize_bad=root / "NIR",
+                colorize_fragment="folder holds no images")  # fmt: skip
 
 
 def files_at_top_level(root: Path) -> Case:

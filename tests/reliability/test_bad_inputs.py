@@ -20,7 +20,16 @@ from nircolor.data import io as data_io
 from nircolor.data.io import MAX_PIXELS, ImageError, display_path, probe_image, read_image
 from nircolor.data.layout import EXPECTED_LAYOUT, DatasetError, validate_dataset
 from nircolor.data.packed import MANIFEST, load_packed, pack_dataset
-from tests.reliability.corpus import BOMB_SIDE, CASES, SIZE, Case, base_dataset, nir, png_with_header, restore_permissions
+from tests.reliability.corpus import (
+    BOMB_SIDE,
+    CASES,
+    SIZE,
+    Case,
+    base_dataset,
+    nir,
+    png_with_header,
+    restore_permissions,
+)
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 REFUSED = [name for name, build in CASES.items() if name not in ("sixteen_bit_nir", "grey_palette_nir")]
@@ -255,3 +264,69 @@ def test_an_image_just_under_the_limit_is_not_refused_by_the_header(tmp_path, mo
     png_with_header(tmp_path / "over.png", 65, 64)
     with pytest.raises(ImageError, match="too large"):
         probe_image(tmp_path / "over.png", "nir")
+
+
+# --- unreadable files, even when the tests run as root -------------------------------------------
+
+
+def _as_nobody(fn) -> str:
+    """Run ``fn()`` in a forked child that dropped to uid/gid 65534; its return value or error, as text."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: no pytest machinery from here on, only os._exit
+        try:
+            os.close(read)
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            text = f"ok: {fn()}"
+        except BaseException as exc:  # noqa: BLE001  (everything goes back to the parent as text)
+            text = f"{type(exc).__name__}: {exc}"
+        os.write(write, text.encode("utf-8", "backslashreplace"))
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as fh:
+        text = fh.read().decode()
+    os.waitpid(pid, 0)
+    return text
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork to drop privileges")
+def test_unreadable_file_is_named_for_an_unprivileged_user(tmp_path, capsys):
+    """chmod 000 as a user that cannot read it: as root, the check runs in a child that became nobody."""
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="nircolor-perm-"))  # not under pytest's 0700 tmp: nobody must reach it
+    try:
+        base.chmod(0o755)
+        case = CASES["unreadable_file"](base / "data")
+        read_image(case.root / "NIR/country_0000_nir.png", "nir")  # Pillow's plugins load before any fork
+
+        def validate() -> str:
+            try:
+                validate_dataset(case.root)
+            except DatasetError as err:
+                return str(err)
+            return "accepted"
+
+        def colorize() -> str:  # only the bad input: the model is never loaded, nothing is written
+            code = main(["colorize", str(case.bad), "-o", str(base / "out"), "--checkpoint", str(base / "x.pt")])
+            return f"exit {code}"
+
+        # the same call on a missing file first, so that every lazy import happens before any fork
+        main(["colorize", str(base / "missing.png"), "-o", str(base / "out"), "--checkpoint", str(base / "x.pt")])
+        run = _as_nobody if IS_ROOT else (lambda fn: f"ok: {fn()}")
+        message = run(validate)
+        assert message.startswith("ok: dataset at"), message
+        assert any(case.fragment in line for line in _lines_for(message[4:], case.bad)), message
+        capsys.readouterr()
+        assert run(colorize) == "ok: exit 1"
+        err = capsys.readouterr().err
+        if not IS_ROOT:  # a forked child's stderr bypasses capsys
+            assert f"nircolor colorize: {case.bad}: permission denied" in err
+        assert not (base / "out").exists()
+    finally:
+        restore_permissions(base)
+        import shutil
+
+        shutil.rmtree(base)
