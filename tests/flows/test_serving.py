@@ -19,8 +19,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from flows.registry import MAX_PIXELS, MAX_ROWS, ServingLimits, model_server_command, register_generator
-from flows.tracking import Tracker
+from flows.registry import MAX_PIXELS, MAX_ROWS, ServingLimits, model_server_command
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "load_test.py"
@@ -76,17 +75,17 @@ def listening_addresses(port: int) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def served(tiny_checkpoints, empty_store, tmp_path_factory):
-    """The tiny dense generator (32×32, ngf 4) registered in a throwaway store and served on 127.0.0.1."""
+def served(empty_store, tmp_path_factory):
+    """A dense generator (32×32, ngf 4, seeded random init) registered in a throwaway store, served on 127.0.0.1.
+
+    Untrained on purpose: serving does not care what the weights learnt, and training one would
+    cost more than the rest of this module.
+    """
     lt = load_script()
     root = tmp_path_factory.mktemp("serving")
-    shutil.copyfile(empty_store, root / "mlflow.db")
-    uri = f"sqlite:///{root}/mlflow.db"
-    tracker = Tracker(uri=uri)
-    run = tracker.start_phase(tracker.variant_run("dense"), "dense", "phase1", {})
-    register_generator(tracker, run, tiny_checkpoints["dense"], variant="dense")
-    tracker.finish(run)
-    model_uri = "models:/nir-colorizer@dense"
+    shutil.copyfile(empty_store, root / "mlflow.db")  # register_demo_model uses root/mlflow.db
+    uri, model_uri = lt.register_demo_model(root, ngf=4, image_size=32, variant="dense", seed=0)
+    assert uri == f"sqlite:///{root}/mlflow.db"
 
     port = lt.free_port("127.0.0.1")
     argv, env = model_server_command(model_uri, port)  # the default host
@@ -283,6 +282,9 @@ def test_limits_and_threads_come_from_the_environment(served, monkeypatch):
         model.predict(pd.DataFrame({"image": [row, row]}))
     with pytest.raises(ValueError, match="at most 2 images per request"):
         model.predict(pd.DataFrame({"image": [row] * 3}))
+    # 8 bytes a pixel of the limit: 32,768 bytes; refused before base64 decoding
+    with pytest.raises(ValueError, match="row 0: 60,000 base64 characters is over the limit of 32,768 image bytes"):
+        model.predict(pd.DataFrame({"image": ["A" * 60_000]}))
     monkeypatch.setenv("NIRCOLOR_TORCH_THREADS", "0")
     with pytest.raises(Exception, match="NIRCOLOR_TORCH_THREADS='0': expected a positive integer"):
         load_model(served["model_uri"])
