@@ -242,7 +242,7 @@ def cmd_colorize(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from nircolor.data.io import ImageError, display_path, probe_image, read_image, write_png
-    from nircolor.inference import colorize_array, load_generator
+    from nircolor.inference import InputTooLarge, colorize_array, infer_size_problem, load_generator
     from nircolor.training.checkpoint import CheckpointError
     from nircolor.training.trainer import resolve_device
 
@@ -257,12 +257,17 @@ def cmd_colorize(args: argparse.Namespace) -> int:
     for path, reason in problems + collisions:
         fail(path, reason)
     todo = []
-    for f in names:  # headers first (cheap): size limit, mode and alpha refused before any decoding
+    for f in names:  # headers first (cheap): size limits, mode and alpha refused before any decoding
         try:
-            probe_image(f, "nir")
-            todo.append(f)
+            info = probe_image(f, "nir")
         except ImageError as err:
             fail(f, err.reason)
+            continue
+        too_large = infer_size_problem(*info.size)
+        if too_large is not None:
+            fail(f, too_large)
+        else:
+            todo.append(f)
     total = len(failed) + len(todo)
     if not todo:
         print(f"nircolor colorize: none of the {total} input(s) can be colorized; nothing written", file=sys.stderr)
@@ -287,6 +292,8 @@ def cmd_colorize(args: argparse.Namespace) -> int:
             done += 1
         except ImageError as err:  # truncated or corrupt pixel data: only decoding finds it
             fail(f, err.reason)
+        except InputTooLarge as err:
+            fail(f, str(err))
         except MemoryError:
             fail(f, "not enough memory to colorize an image this large; crop or downscale it")
         except RuntimeError as err:  # torch: out of (GPU) memory and the like

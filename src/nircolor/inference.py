@@ -18,6 +18,26 @@ from nircolor.metrics import evaluate_batch, metrics_table
 from nircolor.models import build_generator
 from nircolor.training.checkpoint import CheckpointError, load_checkpoint
 
+# The generator runs on the whole image at once. Measured on CPU with the paper's dense generator
+# (ngf 64): about 4 KB of activations per input pixel (512×512 → +0.76 GB peak), so 2048×2048 needs
+# some 16 GB. The decode limit (data.io.MAX_PIXELS, 50 M) would let a single image exhaust the
+# machine here, hence this tighter limit for inference, checked before any tensor is made.
+MAX_INFER_PIXELS = 2048 * 2048
+
+
+class InputTooLarge(ValueError):
+    """An image too large to colorize in one pass within the memory limit above."""
+
+
+def infer_size_problem(height: int, width: int) -> str | None:
+    """Why an H×W image cannot be colorized (too many pixels for one pass), or None."""
+    if height * width <= MAX_INFER_PIXELS:
+        return None
+    return (
+        f"too large to colorize ({height}×{width} = {height * width:,} pixels > MAX_INFER_PIXELS "
+        f"{MAX_INFER_PIXELS:,}, the generator needs ~4 KB per pixel); crop or downscale it"
+    )
+
 
 def load_generator(
     path: str | Path, device: str | torch.device = "cpu", *, direction: str = "g_nir2rgb"
@@ -65,7 +85,10 @@ def translate(g: torch.nn.Module, images: Tensor, multiple: int) -> Tensor:
 
 
 def colorize_array(g: torch.nn.Module, nir: np.ndarray, device: str | torch.device = "cpu") -> np.ndarray:
-    """uint8 NIR (H, W) → uint8 RGB (H, W, 3)."""
+    """uint8 NIR (H, W) → uint8 RGB (H, W, 3); InputTooLarge above MAX_INFER_PIXELS."""
+    reason = infer_size_problem(*np.shape(nir)[:2])
+    if reason is not None:
+        raise InputTooLarge(reason)
     x = torch.from_numpy(np.array(nir)).float().div_(255.0)[None, None].to(device)
     y = translate(g, x, g.size_multiple)[0]
     return (y.permute(1, 2, 0) * 255.0).round_().to(torch.uint8).cpu().numpy()

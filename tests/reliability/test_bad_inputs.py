@@ -330,3 +330,29 @@ def test_unreadable_file_is_named_for_an_unprivileged_user(tmp_path, capsys):
         import shutil
 
         shutil.rmtree(base)
+
+
+def test_an_image_too_large_to_colorize_in_one_pass_is_named_from_its_header(tmp_path, checkpoint, capsys,
+                                                                             monkeypatch):  # fmt: skip
+    """Decodable (under MAX_PIXELS) is not enough: the generator needs ~4 KB per pixel, so colorize has
+    its own, tighter limit, checked from the header before any decoding or tensor."""
+    from nircolor import inference
+
+    monkeypatch.setattr(inference, "MAX_INFER_PIXELS", 30 * 30)
+    small, big = tmp_path / "small_nir.png", tmp_path / "big_nir.png"
+    Image.fromarray(np.zeros((30, 30), np.uint8)).save(small)
+    Image.fromarray(np.zeros((31, 30), np.uint8)).save(big)
+    code, _, err = _colorize([small, big], tmp_path / "out", checkpoint, capsys)
+    assert code == 1
+    assert f"nircolor colorize: {big}: too large to colorize (31×30 = 930 pixels > MAX_INFER_PIXELS 900" in err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["small_rgb.png"]
+    with pytest.raises(inference.InputTooLarge, match="too large to colorize"):
+        inference.colorize_array(None, np.zeros((31, 30), np.uint8))  # refused before the model is touched
+
+
+def test_inference_limit_is_documented():
+    from nircolor.inference import MAX_INFER_PIXELS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    data_section = readme.split("## Data", 1)[1].split("\n## ", 1)[0]
+    assert f"{MAX_INFER_PIXELS:,}" in data_section and "MAX_INFER_PIXELS" in data_section
