@@ -178,7 +178,10 @@ def reference_model(model_uri: str) -> Any:
     from flows.tracking import import_mlflow
 
     mlflow = import_mlflow()
-    return mlflow.pyfunc.load_model(model_uri)
+    try:
+        return mlflow.pyfunc.load_model(model_uri)
+    except mlflow.exceptions.MlflowException as err:
+        raise SystemExit(f"load_test: cannot load {model_uri} (store {mlflow.get_tracking_uri()}): {err.message}") from None
 
 
 def valid_pool(model: Any, sizes: list[int], distinct: int, seed: int) -> list[Valid]:
@@ -420,7 +423,12 @@ def summarize(records: list[Record], wall_s: float, settings: Settings) -> dict[
 def run_load(settings: Settings, pool: list[Valid], timeout_s: float) -> dict[str, Any]:
     invalid = invalid_requests(settings.max_pixels, settings.max_rows) if settings.invalid_fraction > 0 else []
     for item in pool[:: max(1, len(pool) // len(settings.sizes))]:  # warm-up: one per size, not counted
-        request(settings.url, "POST", "/invocations", item.body, JSON, timeout_s=timeout_s)
+        try:
+            status, payload = request(settings.url, "POST", "/invocations", item.body, JSON, timeout_s=timeout_s)
+        except (OSError, http.client.HTTPException) as err:
+            raise SystemExit(f"load_test: cannot reach {settings.url}: {type(err).__name__}: {err}") from None
+        if status != 200:
+            raise SystemExit(f"load_test: {settings.url} answered a valid request with HTTP {status}: {payload[:500]!r}")
     barrier = threading.Barrier(settings.clients + 1)
     with concurrent.futures.ThreadPoolExecutor(settings.clients) as executor:
         futures = [
