@@ -117,8 +117,9 @@ def _verify(path: str | os.PathLike[str], expected: str | None, what: str) -> st
 
 # Request limits, checked from the image headers before any pixel is decoded. The generator
 # computes on each image padded up to multiples of its `size_multiple` (256 for the paper's
-# UNet256), so the padded area is what counts: the dense ngf-64 generator needs about 4.3 GB and
-# 12 s (2 CPU threads) for 1024×1024, and memory grows with the area (4096×4096 would need ~60 GB).
+# UNet256), so the padded area is what counts: the dense ngf-64 generator took 4.3 GB (peak RSS)
+# and 12 s on 2 CPU threads for 1024×1024, and memory grows with the area (4096×4096
+# extrapolates to ~60 GB).
 # One request therefore never costs more than one 1024×1024 image, whatever its row count.
 MAX_ROWS = 16
 MAX_PIXELS = 1024 * 1024
