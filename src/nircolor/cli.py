@@ -354,7 +354,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", required=True, help="a phase checkpoint (.pt)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.set_defaults(func=cmd_colorize)
+
+    p = sub.add_parser("bench", help="speed of the eager fp32 path vs the fast path, in one run",
+                       description="Training and inference throughput of the plain eager fp32 path and the "
+                       "fast path (bf16, channels_last, compile, resident data), their ratio, and each "
+                       "path's FLOP/s as a fraction of the same run's matmul rate. See docs/benchmarks.md.")  # fmt: skip
+    _bench_args(p)
+    p.set_defaults(func=cmd_bench)
     return parser
+
+
+def _bench_args(p: argparse.ArgumentParser) -> None:
+    from nircolor.bench import add_arguments
+
+    add_arguments(p)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from nircolor.bench import main as bench_main
+
+    return bench_main(args)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -104,6 +104,13 @@ class TrainConfig(_Section):
     # 256×256 checkpoint with optimizer states is about 1.3 GB, so fast GPU runs may raise it
     resume_every: int = Field(1, ge=1)
     num_threads: int = Field(0, ge=0)  # torch intra-op threads; 0 = torch's default
+    # The fast path (docs/benchmarks.md): every switch off is the plain eager fp32 path.
+    precision: Literal["fp32", "bf16"] = "fp32"  # bf16 autocast for the forward passes
+    channels_last: bool = False  # NHWC memory format for the networks and their inputs
+    compile: bool = False  # torch.compile each network (first steps pay the compile time)
+    fused_optim: bool = False  # fused Adam kernels
+    data_on_device: bool = False  # training set resident on the device, augmented there
+    nproc: int = Field(1, ge=1)  # data-parallel processes (torchrun); batch_size is the global batch
 
 
 class PathsConfig(_Section):

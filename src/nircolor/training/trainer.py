@@ -24,7 +24,9 @@ uninterrupted run.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import random
 import time
 import warnings
@@ -37,7 +39,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from nircolor.augment import augment_pair, build_augmentation, epoch_seed, reseed
+from nircolor import augment_torch
+from nircolor.augment import augment_pair, build_augmentation, crop_size, epoch_seed, reseed
 from nircolor.config import PHASES, Config, Mode, Phase, Variant
 from nircolor.data.packed import TrainArrays
 from nircolor.losses import GANLoss, cycle_loss, discriminator_loss, pair_loss
@@ -64,10 +67,13 @@ class NonFiniteLossError(RuntimeError):
 
 
 def resolve_device(name: str) -> torch.device:
+    """'auto' → CUDA where present; under torchrun each process takes the GPU of its LOCAL_RANK."""
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("train.device is 'cuda' but no CUDA device is available")
+    if name == "cuda" and "LOCAL_RANK" in os.environ:
+        return torch.device("cuda", int(os.environ["LOCAL_RANK"]))
     return torch.device(name)
 
 
@@ -87,9 +93,61 @@ def epoch_lr(phase: Phase, index_in_phase: int, n_epochs: int, base_lr: float) -
 
 def to_tensor(batch: np.ndarray) -> Tensor:
     """uint8 (B, H, W) or (B, H, W, C) → float (B, C, H, W) in [-1, 1]."""
-    t = torch.from_numpy(np.ascontiguousarray(batch))
-    t = t.unsqueeze(1) if t.ndim == 3 else t.permute(0, 3, 1, 2)
-    return t.float().div_(127.5).sub_(1.0)
+    return augment_torch.to_unit(torch.from_numpy(np.ascontiguousarray(batch)))
+
+
+class DataParallel:
+    """Gradient averaging across torch.distributed ranks (gloo on CPU, NCCL on GPU).
+
+    Not the `DistributedDataParallel` wrapper: a CycleGAN step runs each generator twice and the
+    discriminators frozen inside the generator's backward, which DDP's reducer does not expect.
+    Each rank trains on its slice of the global batch; before each optimizer step the gradients
+    are summed with weights (slice size / global batch), so the update equals the single-process
+    one on the whole batch up to float summation order. Image pools stay per rank.
+    """
+
+    def __init__(self) -> None:
+        import torch.distributed as dist
+
+        self.dist = dist
+        self.world = dist.get_world_size()
+        self.rank = dist.get_rank()
+
+    def chunk(self, n: int) -> slice:
+        """This rank's part of a global batch of n samples (the first n % world ranks get one more)."""
+        base, extra = divmod(n, self.world)
+        start = self.rank * base + min(self.rank, extra)
+        return slice(start, start + base + (self.rank < extra))
+
+    def average_grads(self, params: list[torch.nn.Parameter], weight: float) -> None:
+        grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
+        flat = torch.cat([g.reshape(-1) for g in grads]).mul_(weight)
+        self.dist.all_reduce(flat)
+        offset = 0
+        for p in params:
+            n = p.numel()
+            p.grad = flat[offset : offset + n].view_as(p).clone()
+            offset += n
+
+    def sum_(self, t: Tensor) -> Tensor:
+        self.dist.all_reduce(t)
+        return t
+
+    def barrier(self) -> None:
+        self.dist.barrier()
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def data_parallel() -> DataParallel | None:
+    """The DataParallel of this process when it runs under an initialized process group."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        return DataParallel()
+    return None
 
 
 @dataclass
@@ -108,28 +166,55 @@ class CycleGAN:
     lambda_cycle: float
     lambda_pair: float
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    autocast_dtype: torch.dtype | None = None  # bf16 on the fast path; None = plain fp32
+    memory_format: torch.memory_format = torch.contiguous_format
+    parallel: DataParallel | None = None
 
     @classmethod
-    def build(cls, variant: Variant, cfg: Config, device: torch.device) -> "CycleGAN":
-        m = cfg.model
+    def build(
+        cls, variant: Variant, cfg: Config, device: torch.device,
+        parallel: DataParallel | None = None,
+    ) -> "CycleGAN":  # fmt: skip
+        m, t = cfg.model, cfg.train
+        fmt = torch.channels_last if t.channels_last else torch.contiguous_format
         gen = dict(ngf=m.ngf, image_size=m.image_size, dropout=m.dropout, init_std=m.init_std)
         disc = dict(ndf=m.ndf, n_layers=m.disc_layers, init_std=m.init_std)
-        g_nir2rgb = build_generator(variant, 1, 3, **gen).to(device)
-        g_rgb2nir = build_generator(variant, 3, 1, **gen).to(device)
-        d_rgb = build_discriminator(3, **disc).to(device)
-        d_nir = build_discriminator(1, **disc).to(device)
-        betas = (cfg.optim.beta1, cfg.optim.beta2)
-        opt_g = torch.optim.Adam(
-            [*g_nir2rgb.parameters(), *g_rgb2nir.parameters()], lr=cfg.optim.lr, betas=betas
-        )
-        opt_d = torch.optim.Adam(
-            [*d_rgb.parameters(), *d_nir.parameters()], lr=cfg.optim.lr, betas=betas
-        )
+        g_nir2rgb = build_generator(variant, 1, 3, **gen).to(device, memory_format=fmt)
+        g_rgb2nir = build_generator(variant, 3, 1, **gen).to(device, memory_format=fmt)
+        d_rgb = build_discriminator(3, **disc).to(device, memory_format=fmt)
+        d_nir = build_discriminator(1, **disc).to(device, memory_format=fmt)
+        if t.compile:
+            # in place: parameter names (and so checkpoints) stay those of the plain modules
+            for net in (g_nir2rgb, g_rgb2nir, d_rgb, d_nir):
+                net.compile(dynamic=False)
+        adam = dict(lr=cfg.optim.lr, betas=(cfg.optim.beta1, cfg.optim.beta2))
+        if t.fused_optim:
+            adam["fused"] = True
+        opt_g = torch.optim.Adam([*g_nir2rgb.parameters(), *g_rgb2nir.parameters()], **adam)
+        opt_d = torch.optim.Adam([*d_rgb.parameters(), *d_nir.parameters()], **adam)
         return cls(
             g_nir2rgb, g_rgb2nir, d_rgb, d_nir, opt_g, opt_d,
-            ImagePool(cfg.train.pool_size), ImagePool(cfg.train.pool_size),
+            ImagePool(t.pool_size), ImagePool(t.pool_size),
             GANLoss(cfg.loss.gan_mode), cfg.loss.lambda_cycle, cfg.loss.lambda_pair, device,
+            torch.bfloat16 if t.precision == "bf16" else None, fmt, parallel,
         )  # fmt: skip
+
+    def _autocast(self):
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+
+    def _step(self, opt: torch.optim.Optimizer, weight: float) -> None:
+        if self.parallel is not None:
+            params = [p for group in opt.param_groups for p in group["params"]]
+            self.parallel.average_grads(params, weight)
+        opt.step()
+
+    def idle_step(self) -> None:
+        """A rank whose slice of a short last batch is empty: zero gradients, same update."""
+        for opt in (self.opt_g, self.opt_d):
+            opt.zero_grad(set_to_none=True)
+            self._step(opt, 0.0)
 
     def set_lr(self, lr: float) -> None:
         for opt in (self.opt_g, self.opt_d):
@@ -137,12 +222,38 @@ class CycleGAN:
                 group["lr"] = lr
 
     def train_step(
-        self, nir: Tensor, rgb: Tensor, rgb_registered: Tensor, mode: Mode, gen: torch.Generator
-    ) -> dict[str, Tensor]:
+        self, nir: Tensor, rgb: Tensor, rgb_registered: Tensor, mode: Mode, gen: torch.Generator,
+        weight: float = 1.0,
+    ) -> dict[str, Tensor]:  # fmt: skip
         """One CycleGAN step. `rgb` is the registered partner (paired) or an unpaired image.
 
-        nir (B, 1, H, W), rgb and rgb_registered (B, 3, H, W), all in [-1, 1].
+        nir (B, 1, H, W), rgb and rgb_registered (B, 3, H, W), all in [-1, 1]. Under data
+        parallelism `weight` is this rank's share of the global batch (its gradients' weight).
         """
+        with self._autocast():
+            fake_rgb, fake_nir, losses_g = self._generator_losses(nir, rgb, rgb_registered, mode)
+        loss_g = losses_g["loss_g"]
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self._step(self.opt_g, weight)
+        # 3. discriminator update on real vs pooled fakes, 0.5·(real + fake) each
+        for d in (self.d_rgb, self.d_nir):
+            d.requires_grad_(True)
+        pooled_rgb = self.pool_rgb.query(fake_rgb.detach().float(), gen)
+        pooled_nir = self.pool_nir.query(fake_nir.detach().float(), gen)
+        with self._autocast():
+            loss_d_rgb = discriminator_loss(self.gan, self.d_rgb(rgb), self.d_rgb(pooled_rgb))
+            loss_d_nir = discriminator_loss(self.gan, self.d_nir(nir), self.d_nir(pooled_nir))
+        self.opt_d.zero_grad(set_to_none=True)
+        (loss_d_rgb + loss_d_nir).backward()
+        self._step(self.opt_d, weight)
+        losses = {name: v.detach() for name, v in losses_g.items()}
+        losses.update(loss_d_rgb=loss_d_rgb.detach(), loss_d_nir=loss_d_nir.detach())
+        return {name: losses[name].float() for name in LOSS_NAMES}
+
+    def _generator_losses(
+        self, nir: Tensor, rgb: Tensor, rgb_registered: Tensor, mode: Mode
+    ) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
         nets_d = (self.d_rgb, self.d_nir)
         # 1. translate both ways and back (Eq. 2's cycles)
         fake_rgb = self.g_nir2rgb(nir)
@@ -167,29 +278,14 @@ class CycleGAN:
             + self.lambda_cycle * (loss_cycle_nir + loss_cycle_rgb)
             + self.lambda_pair * (loss_pair_rgb + loss_pair_nir)
         )
-        self.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        self.opt_g.step()
-        # 3. discriminator update on real vs pooled fakes, 0.5·(real + fake) each
-        for d in nets_d:
-            d.requires_grad_(True)
-        pooled_rgb = self.pool_rgb.query(fake_rgb.detach(), gen)
-        pooled_nir = self.pool_nir.query(fake_nir.detach(), gen)
-        loss_d_rgb = discriminator_loss(self.gan, self.d_rgb(rgb), self.d_rgb(pooled_rgb))
-        loss_d_nir = discriminator_loss(self.gan, self.d_nir(nir), self.d_nir(pooled_nir))
-        self.opt_d.zero_grad(set_to_none=True)
-        (loss_d_rgb + loss_d_nir).backward()
-        self.opt_d.step()
-        return {
-            "loss_gan_nir2rgb": loss_gan_nir2rgb.detach(),
-            "loss_gan_rgb2nir": loss_gan_rgb2nir.detach(),
-            "loss_cycle_nir": loss_cycle_nir.detach(),
-            "loss_cycle_rgb": loss_cycle_rgb.detach(),
-            "loss_pair_rgb": loss_pair_rgb.detach(),
-            "loss_pair_nir": loss_pair_nir.detach(),
-            "loss_g": loss_g.detach(),
-            "loss_d_rgb": loss_d_rgb.detach(),
-            "loss_d_nir": loss_d_nir.detach(),
+        return fake_rgb, fake_nir, {
+            "loss_gan_nir2rgb": loss_gan_nir2rgb,
+            "loss_gan_rgb2nir": loss_gan_rgb2nir,
+            "loss_cycle_nir": loss_cycle_nir,
+            "loss_cycle_rgb": loss_cycle_rgb,
+            "loss_pair_rgb": loss_pair_rgb,
+            "loss_pair_nir": loss_pair_nir,
+            "loss_g": loss_g,
         }
 
     def state_dict(self) -> dict[str, Any]:
@@ -213,18 +309,23 @@ class CycleGAN:
         self.pool_nir.load_state_dict(state["pools"]["nir"], self.device)
 
 
+def epoch_order(data: TrainArrays, mode: Mode, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(nir_order, rgb_order) of one epoch: pair indices and (unpaired) RGB pool indices."""
+    n = len(data.paired)
+    if mode == "paired":
+        return (order := rng.permutation(n)), order
+    rgb_order = rng.permutation(data.unpaired_size)
+    # an independent permutation of the NIR set, cycled to the pool's length
+    reps = math.ceil(len(rgb_order) / n)
+    nir_order = np.concatenate([rng.permutation(n) for _ in range(reps)])[: len(rgb_order)]
+    return nir_order, rgb_order
+
+
 def iterate_batches(
     data: TrainArrays, mode: Mode, batch_size: int, aug, rng: np.random.Generator
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Yield augmented uint8 batches (nir, rgb, rgb_registered) for one epoch."""
-    n = len(data.paired)
-    if mode == "paired":
-        rgb_order = nir_order = rng.permutation(n)
-    else:
-        rgb_order = rng.permutation(data.unpaired_size)
-        # an independent permutation of the NIR set, cycled to the pool's length
-        reps = math.ceil(len(rgb_order) / n)
-        nir_order = np.concatenate([rng.permutation(n) for _ in range(reps)])[: len(rgb_order)]
+    nir_order, rgb_order = epoch_order(data, mode, rng)
     for start in range(0, len(rgb_order), batch_size):
         nirs, rgbs, regs = [], [], []
         for i, j in zip(nir_order[start : start + batch_size], rgb_order[start : start + batch_size]):
@@ -239,6 +340,50 @@ def iterate_batches(
             rgbs.append(rgb_aug)
             regs.append(reg_aug)
         yield np.stack(nirs), np.stack(rgbs), np.stack(regs)
+
+
+class DeviceData:
+    """The training set as uint8 tensors on the training device, augmented there in batches.
+
+    `train.data_on_device`: no per-step host work or copies. The epoch's order comes from the same
+    numpy draws as the host path; the augmentation draws (`augment_torch`, same distribution
+    as the albumentations pipeline) are made for the whole epoch before its first step.
+    At 256×256 the challenge's 372 pairs and 1,392-image pool take about 370 MB.
+    """
+
+    def __init__(self, data: TrainArrays, cfg: Config, device: torch.device) -> None:
+        def put(a: np.ndarray) -> Tensor:
+            return torch.from_numpy(np.ascontiguousarray(a)).to(device)
+
+        self.data = data
+        self.cfg = cfg.augment
+        self.size = cfg.model.image_size
+        self.side = crop_size(cfg.augment, self.size)
+        self.device = device
+        self.nir, self.rgb = put(data.paired.nir), put(data.paired.rgb)
+        self.pool = torch.cat([put(data.online_rgb), self.rgb]) if len(data.online_rgb) else self.rgb
+
+    def batches(
+        self, mode: Mode, batch_size: int, rng: np.random.Generator, seed: int
+    ) -> Iterator[tuple[Tensor, Tensor, Tensor]]:
+        nir_order, rgb_order = epoch_order(self.data, mode, rng)
+        gen = torch.Generator().manual_seed(seed)
+        n = len(rgb_order)
+        pair_draws = augment_torch.draw(gen, n, self.cfg, self.size, self.side).to(self.device)
+        if mode == "unpaired":
+            rgb_draws = augment_torch.draw(gen, n, self.cfg, self.size, self.side).to(self.device)
+        nir_idx = torch.from_numpy(nir_order).to(self.device)
+        rgb_idx = torch.from_numpy(rgb_order).to(self.device)
+        for start in range(0, n, batch_size):
+            sl = slice(start, start + batch_size)
+            nir, reg = augment_torch.apply(
+                self.nir[nir_idx[sl]], self.rgb[nir_idx[sl]], pair_draws.take(sl), self.side
+            )
+            if mode == "paired":
+                rgb = reg
+            else:
+                rgb = augment_torch.apply_rgb(self.pool[rgb_idx[sl]], rgb_draws.take(sl), self.side)
+            yield nir, rgb, reg
 
 
 @dataclass(frozen=True)
@@ -316,18 +461,24 @@ def run_phase(
             f"{cfg.model.image_size}; resize at ingest or change model.image_size"
         )
 
+    parallel = data_parallel()  # under torchrun: this rank's share of each global batch
+    main = parallel is None or parallel.is_main  # rank 0 alone writes files and reports
     torch.manual_seed(cfg.train.seed)
-    net = CycleGAN.build(variant, cfg, device)
+    net = CycleGAN.build(variant, cfg, device, parallel)
     history: list[dict[str, Any]] = []
     done = 0  # epochs of this phase already finished
     resumed_from: int | None = None
     rpath = resume_path(out)
     stale = _stale_resume(rpath, variant, phase, cfg, provenance)
-    if stale:
+    if parallel is not None:
+        parallel.barrier()  # every rank has judged the resume file before rank 0 may remove it
+    if stale and main:
         # a leftover from a run with other params or data: continuing it would mix two recipes
         warnings.warn(f"{rpath}: not resumed ({stale}); the phase starts from its beginning", stacklevel=2)
         rpath.unlink()
-    if rpath.exists():
+    if parallel is not None:
+        parallel.barrier()
+    if not stale and rpath.exists():
         state = load_checkpoint(rpath)
         net.load_state_dict(state)
         done = state["epoch"] - first_epoch
@@ -352,30 +503,34 @@ def run_phase(
         net.load_state_dict(state)
 
     aug = build_augmentation(cfg.augment, cfg.model.image_size)
-    bar = _progress_bar(progress, n_epochs, done, phase, variant)
+    dev_data = DeviceData(data, cfg, device) if cfg.train.data_on_device else None
+    bar = _progress_bar(progress and main, n_epochs, done, phase, variant)
     for k in range(done, n_epochs):
         epoch = first_epoch + k + 1  # 1-based global epoch number
-        record = _train_epoch(net, data, cfg, aug, phase, k, n_epochs, epoch, device, bar)
+        record = _train_epoch(net, data, dev_data, cfg, aug, phase, k, n_epochs, epoch, device, bar)
         history.append(record)
         last = k == n_epochs - 1
         every = cfg.train.checkpoint_every
         snapshot = bool(every and epoch % every == 0 and not last)
-        if last or snapshot or (k + 1 - done) % cfg.train.resume_every == 0:
+        if main and (last or snapshot or (k + 1 - done) % cfg.train.resume_every == 0):
             state = _phase_state(net, variant, phase, epoch, last, cfg, history, provenance)
             save_checkpoint(state, rpath)
             if snapshot:
                 save_checkpoint(state, out.with_name(f"{out.stem}_epoch{epoch:04d}{out.suffix}"))
-        if on_epoch_end is not None:
+        if on_epoch_end is not None and main:
             on_epoch_end(epoch, record)
     if bar is not None:
         bar.close()
-    if n_epochs == 0 or done == n_epochs:
-        # nothing to train (or an already finished resume file): still hand on a complete checkpoint
-        epoch = first_epoch + n_epochs
-        state = _phase_state(net, variant, phase, epoch, True, cfg, history, provenance)
-        save_checkpoint(state, rpath)
-    # the final checkpoint appears only once the phase is complete
-    rpath.replace(out)
+    if main:
+        if n_epochs == 0 or done == n_epochs:
+            # nothing to train (or an already finished resume file): still hand on a complete checkpoint
+            epoch = first_epoch + n_epochs
+            state = _phase_state(net, variant, phase, epoch, True, cfg, history, provenance)
+            save_checkpoint(state, rpath)
+        # the final checkpoint appears only once the phase is complete
+        rpath.replace(out)
+    if parallel is not None:
+        parallel.barrier()  # no rank returns before the checkpoint exists
     return PhaseResult(out, history, resumed_from)
 
 
@@ -406,8 +561,8 @@ def _progress_bar(enabled: bool, total: int, initial: int, phase: str, variant: 
 
 
 def _train_epoch(
-    net: CycleGAN, data: TrainArrays, cfg: Config, aug, phase: Phase, k: int,
-    n_epochs: int, epoch: int, device: torch.device, bar,
+    net: CycleGAN, data: TrainArrays, dev_data: DeviceData | None, cfg: Config, aug,
+    phase: Phase, k: int, n_epochs: int, epoch: int, device: torch.device, bar,
 ) -> dict[str, Any]:  # fmt: skip
     seed = epoch_seed(cfg.train.seed, epoch)
     torch.manual_seed(seed)
@@ -419,31 +574,56 @@ def _train_epoch(
     net.set_lr(lr)
     for m in (net.g_nir2rgb, net.g_rgb2nir, net.d_rgb, net.d_nir):
         m.train()
-    sums = {name: 0.0 for name in LOSS_NAMES}
-    steps = images = 0
+    if dev_data is not None:
+        batches = dev_data.batches(mode, cfg.train.batch_size, rng, seed)
+    else:
+        batches = (
+            tuple(torch.from_numpy(a) for a in b)
+            for b in iterate_batches(data, mode, cfg.train.batch_size, aug, rng)
+        )
+    par = net.parallel
+    rows: list[Tensor] = []  # per-step losses, kept on the device: no sync inside the epoch
+    images = 0
     t0 = time.perf_counter()
-    for step, (nir, rgb, reg) in enumerate(
-        iterate_batches(data, mode, cfg.train.batch_size, aug, rng)
-    ):
-        batch = [to_tensor(x).to(device, non_blocking=True) for x in (nir, rgb, reg)]
-        losses = net.train_step(*batch, mode, pool_gen)
-        values = {name: float(v) for name, v in losses.items()}
-        bad = [name for name, v in values.items() if not math.isfinite(v)]
-        if bad:
-            raise NonFiniteLossError(
-                f"non-finite {', '.join(f'{b}={values[b]}' for b in bad)} at epoch {epoch}, "
-                f"step {step + 1} ({phase}, {mode}); the last good checkpoint is kept"
-            )
-        for name, v in values.items():
-            sums[name] += v
-        steps += 1
-        images += len(nir)
-        if bar is not None:
-            bar.set_postfix_str(f"{mode} step {step + 1} G {values['loss_g']:.3f}", refresh=False)
+    for step, (nir, rgb, reg) in enumerate(batches):
+        n_global = len(nir)
+        weight = 1.0
+        if par is not None:  # this rank's slice of the global batch
+            sl = par.chunk(n_global)
+            nir, rgb, reg = nir[sl], rgb[sl], reg[sl]
+            weight = len(nir) / n_global
+        if len(nir):
+            batch = [
+                augment_torch.to_unit(x.to(device, non_blocking=True), net.memory_format)
+                for x in (nir, rgb, reg)
+            ]
+            losses = net.train_step(*batch, mode, pool_gen, weight)
+            rows.append(torch.stack([losses[name] for name in LOSS_NAMES]) * weight)
+        else:
+            net.idle_step()
+            rows.append(torch.zeros(len(LOSS_NAMES), device=device))
+        images += n_global
+        if bar is not None and step % 10 == 0:
+            bar.set_postfix_str(f"{mode} step {step + 1}", refresh=False)
+    table = torch.stack(rows) if rows else torch.zeros(0, len(LOSS_NAMES), device=device)
+    if par is not None:
+        par.sum_(table)
+    table = table.double().cpu()  # the epoch's one host sync
     seconds = time.perf_counter() - t0
+    finite = torch.isfinite(table)
+    if not bool(finite.all()):
+        step = int((~finite.all(dim=1)).nonzero()[0])
+        values = dict(zip(LOSS_NAMES, table[step].tolist()))
+        bad = [name for name, v in values.items() if not math.isfinite(v)]
+        raise NonFiniteLossError(
+            f"non-finite {', '.join(f'{b}={values[b]}' for b in bad)} at epoch {epoch}, "
+            f"step {step + 1} ({phase}, {mode}); the last good checkpoint is kept"
+        )
     if bar is not None:
         bar.update(1)
-    record: dict[str, Any] = {name: sums[name] / max(steps, 1) for name in LOSS_NAMES}
+    steps = len(table)
+    means = (table.sum(dim=0) / max(steps, 1)).tolist()
+    record: dict[str, Any] = dict(zip(LOSS_NAMES, means))
     record.update(
         epoch=epoch, phase=phase, mode=mode, lr=lr, steps=steps, images=images,
         seconds=seconds, images_per_s=images / seconds if seconds > 0 else float("nan"),

@@ -1,0 +1,413 @@
+"""`nircolor bench`: training and inference speed of the plain eager fp32 path and the fast path, in one run.
+
+For each variant it measures, on the same machine in the same process:
+  - the matrix-multiply rate of each precision (square matmuls; the ceiling a path is held to),
+  - training throughput through full CycleGAN steps (both generators and both discriminators,
+    forward and backward, both optimizer steps), FLOPs counted by torch's FlopCounterMode,
+  - the implied paired (372 images) and unpaired (1,020 images) epoch times and the paper's
+    800-epoch schedule (525 paired + 275 unpaired epochs),
+  - optionally (`--epochs`) real epochs through the trainer's own loop with augmentation,
+  - NIR→RGB generator inference latency (batch 1) and throughput (`--infer-batch`),
+  - peak memory (CUDA: allocator peak per measurement; CPU: the process's peak RSS so far).
+Each path's achieved FLOP/s is reported as a fraction of its own precision's matmul rate
+(fp32 path vs the fp32 rate, bf16 path vs the bf16 rate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from nircolor.config import VARIANTS, Config, load_config
+
+PAIRED_IMAGES = 372  # the challenge's registered pairs
+UNPAIRED_IMAGES = 1020  # its RGB-Online pool
+PAPER_SCHEDULE = {"paired": 525, "unpaired": 275}  # epochs of each mode in 250/300/250
+PAPER_EPOCH_S = {"paired": 32.0, "unpaired": 93.0}  # paper §4: two RTX 2080 Ti
+
+
+@dataclass(frozen=True)
+class PathSpec:
+    name: str
+    precision: str
+    channels_last: bool
+    compile: bool
+    fused_optim: bool
+    data_on_device: bool
+
+    def overrides(self) -> dict[str, Any]:
+        return {
+            "train.precision": self.precision,
+            "train.channels_last": self.channels_last,
+            "train.compile": self.compile,
+            "train.fused_optim": self.fused_optim,
+            "train.data_on_device": self.data_on_device,
+        }
+
+
+EAGER = PathSpec("eager", "fp32", False, False, False, False)
+
+
+def fast_path(device: torch.device, precision: str, compile_: bool | None) -> PathSpec:
+    """The optimized path: bf16 autocast, channels_last, compile, fused Adam and resident data."""
+    if compile_ is None:
+        compile_ = True
+    return PathSpec("fast", precision, True, compile_, device.type == "cuda", True)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _timed(fn: Callable[[], Any], device: torch.device, repeats: int) -> list[float]:
+    out = []
+    for _ in range(repeats):
+        _sync(device)
+        t0 = time.perf_counter()
+        fn()
+        _sync(device)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def matmul_rate(device: torch.device, dtype: torch.dtype, n: int | None = None, repeats: int = 5) -> float:
+    """FLOP/s of an n×n by n×n matmul in `dtype` (best of `repeats`, after a warm-up)."""
+    n = n or (8192 if device.type == "cuda" else 2048)
+    a = torch.randn(n, n, device=device).to(dtype)
+    b = torch.randn(n, n, device=device).to(dtype)
+    a @ b
+    inner = 10 if device.type == "cuda" else 1
+
+    def run() -> None:
+        for _ in range(inner):
+            a @ b
+
+    best = min(_timed(run, device, repeats)) / inner
+    return 2.0 * n**3 / best
+
+
+def _peak_memory_mb(device: torch.device) -> float:
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _reset_peak(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats(device)
+
+
+def _count_flops(fn: Callable[[], Any]) -> float:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        fn()
+    return float(counter.get_total_flops())
+
+
+def _cfg_for(base: Config, variant: str, path: PathSpec, image_size: int, batch: int, device: str) -> Config:
+    from nircolor.config import parse_config
+
+    tree = base.for_variant(variant).model_dump(mode="json")
+    tree["model"]["image_size"] = image_size
+    tree["train"].update(batch_size=batch, device=device)
+    for dotted, value in path.overrides().items():
+        section, key = dotted.split(".")
+        tree[section][key] = value
+    return parse_config(tree, "bench")
+
+
+def bench_train(
+    variant: str, cfg: Config, device: torch.device, steps: int, warmup: int
+) -> dict[str, Any]:
+    """Full CycleGAN steps on random inputs already on the device (paired mode)."""
+    from nircolor.training.trainer import CycleGAN
+
+    torch.manual_seed(0)
+    b, s = cfg.train.batch_size, cfg.model.image_size
+    net = CycleGAN.build(variant, cfg, device)
+    fmt = net.memory_format
+    nir = (torch.rand(b, 1, s, s, device=device) * 2 - 1).contiguous(memory_format=fmt)
+    rgb = (torch.rand(b, 3, s, s, device=device) * 2 - 1).contiguous(memory_format=fmt)
+    gen = torch.Generator().manual_seed(0)
+
+    def step() -> None:
+        net.train_step(nir, rgb, rgb, "paired", gen)
+
+    _reset_peak(device)
+    first = _timed(step, device, 1)[0]  # includes compilation on the compiled path
+    for _ in range(max(warmup - 1, 0)):
+        step()
+    times = _timed(step, device, steps)
+    per_step = statistics.median(times)
+    flops = None
+    if not cfg.train.compile:  # the counter traces eager ops; the compiled graph has the same math
+        flops = _count_flops(step) / b
+    return {
+        "first_step_s": first,
+        "step_s": per_step,
+        "step_s_all": times,
+        "images_per_s": b / per_step,
+        "flop_per_image": flops,
+        "peak_memory_mb": _peak_memory_mb(device),
+    }
+
+
+def bench_epochs(variant: str, cfg: Config, device: torch.device) -> dict[str, float]:
+    """One paired and one unpaired epoch at the challenge's counts through the trainer's loop
+    (augmentation and batching included), on random images, after a short warm-up epoch."""
+    from nircolor import augment
+    from nircolor.data.packed import PairArrays, TrainArrays
+    from nircolor.training import trainer
+
+    s = cfg.model.image_size
+    rng = np.random.default_rng(0)
+    n = PAIRED_IMAGES
+    paired = PairArrays(
+        rng.integers(0, 256, (n, s, s), np.uint8), rng.integers(0, 256, (n, s, s, 3), np.uint8),
+        tuple(f"{i:04d}" for i in range(n)),
+    )  # fmt: skip
+    online = rng.integers(0, 256, (UNPAIRED_IMAGES - n, s, s, 3), np.uint8)
+    data = TrainArrays(paired, online, "bench (random pixels)")
+    torch.manual_seed(0)
+    net = trainer.CycleGAN.build(variant, cfg, device)
+    aug = augment.build_augmentation(cfg.augment, s)
+    dev = trainer.DeviceData(data, cfg, device) if cfg.train.data_on_device else None
+    warm = TrainArrays(
+        PairArrays(paired.nir[: 4 * cfg.train.batch_size], paired.rgb[: 4 * cfg.train.batch_size],
+                   paired.stems[: 4 * cfg.train.batch_size]),
+        online[:0], "warm-up",
+    )  # fmt: skip
+    warm_dev = trainer.DeviceData(warm, cfg, device) if dev is not None else None
+    trainer._train_epoch(net, warm, warm_dev, cfg, aug, "phase1", 0, 1, 1, device, None)
+    out = {}
+    for mode, k in (("paired", 1), ("unpaired", 0)):
+        _sync(device)
+        rec = trainer._train_epoch(net, data, dev, cfg, aug, "phase2", k, 2, 2, device, None)
+        out[f"{mode}_epoch_s"] = rec["seconds"]
+    return out
+
+
+def bench_infer(
+    variant: str, cfg: Config, device: torch.device, batch: int, repeats: int
+) -> dict[str, Any]:
+    """NIR→RGB generator forward in eval mode under inference_mode (and the path's autocast)."""
+    from nircolor.models import build_generator
+
+    m, t = cfg.model, cfg.train
+    torch.manual_seed(0)
+    fmt = torch.channels_last if t.channels_last else torch.contiguous_format
+    g = build_generator(variant, 1, 3, ngf=m.ngf, image_size=m.image_size, dropout=m.dropout)
+    g = g.to(device, memory_format=fmt).eval()
+    if t.compile:
+        g.compile(dynamic=False)
+    cast = (
+        torch.autocast(device.type, dtype=torch.bfloat16)
+        if t.precision == "bf16"
+        else torch.autocast(device.type, enabled=False)
+    )
+
+    def make(b: int) -> torch.Tensor:
+        return torch.rand(b, 1, m.image_size, m.image_size, device=device).contiguous(memory_format=fmt)
+
+    one, many = make(1), make(batch)
+    _reset_peak(device)
+    with torch.inference_mode(), cast:
+        first = _timed(lambda: g(one), device, 1)[0]
+        g(one)
+        lat = _timed(lambda: g(one), device, repeats)
+        g(many)
+        thr = _timed(lambda: g(many), device, max(repeats // 2, 2))
+        flops = None if t.compile else _count_flops(lambda: g(one))
+    return {
+        "first_call_s": first,
+        "latency_ms": 1e3 * statistics.median(lat),
+        "batch": batch,
+        "images_per_s": batch / statistics.median(thr),
+        "flop_per_image": flops,
+        "peak_memory_mb": _peak_memory_mb(device),
+    }
+
+
+def run_bench(args: argparse.Namespace) -> dict[str, Any]:
+    from nircolor.training.trainer import resolve_device
+
+    device = resolve_device(args.device)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    base = load_config(args.params) if args.params else load_config(None)
+    paths = [EAGER, fast_path(device, args.precision, args.compile)]
+    report: dict[str, Any] = {
+        "machine": _machine(device),
+        "settings": {
+            "image_size": args.image_size, "batch_size": args.batch_size,
+            "infer_batch": args.infer_batch, "steps": args.steps, "warmup": args.warmup,
+            "paths": {p.name: p.overrides() for p in paths},
+        },
+        "matmul_flops": {},
+        "variants": {},
+    }  # fmt: skip
+    _log(f"device {report['machine']['device_name']}, torch {torch.__version__}")
+    for precision, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        report["matmul_flops"][precision] = matmul_rate(device, dtype)
+        _log(f"matmul {precision}: {report['matmul_flops'][precision] / 1e12:.2f} TFLOP/s")
+    flop_cache: dict[tuple[str, str], float | None] = {}
+    for variant in args.variant:
+        entry: dict[str, Any] = {"paths": {}}
+        for path in paths:
+            cfg = _cfg_for(base, variant, path, args.image_size, args.batch_size, str(device))
+            _log(f"{variant} {path.name}: training steps ...")
+            train = bench_train(variant, cfg, device, args.steps, args.warmup)
+            flop_cache.setdefault((variant, "train"), train["flop_per_image"])
+            _log(f"{variant} {path.name}: inference ...")
+            infer = bench_infer(variant, cfg, device, args.infer_batch, args.repeats)
+            flop_cache.setdefault((variant, "infer"), infer["flop_per_image"])
+            res: dict[str, Any] = {"train": train, "infer": infer}
+            ips = train["images_per_s"]
+            res["paired_epoch_s"] = PAIRED_IMAGES / ips
+            res["unpaired_epoch_s"] = UNPAIRED_IMAGES / ips
+            res["schedule_800_s"] = (
+                PAPER_SCHEDULE["paired"] * res["paired_epoch_s"]
+                + PAPER_SCHEDULE["unpaired"] * res["unpaired_epoch_s"]
+            )
+            if args.epochs:
+                _log(f"{variant} {path.name}: real epochs through the trainer ...")
+                res["measured_epochs"] = bench_epochs(variant, cfg, device)
+            entry["paths"][path.name] = res
+        matmul = report["matmul_flops"]
+        fractions = {}
+        for path in paths:
+            res = entry["paths"][path.name]
+            peak = matmul["bf16" if path.precision == "bf16" else "fp32"]
+            t_flop = flop_cache[(variant, "train")]
+            i_flop = flop_cache[(variant, "infer")]
+            res["train"]["achieved_flops"] = t_flop * res["train"]["images_per_s"] if t_flop else None
+            res["infer"]["achieved_flops"] = (
+                i_flop * res["infer"]["images_per_s"] if i_flop else None
+            )
+            fractions[path.name] = {
+                "train": res["train"]["achieved_flops"] / peak if t_flop else None,
+                "infer": res["infer"]["achieved_flops"] / peak if i_flop else None,
+                "against": "bf16" if path.precision == "bf16" else "fp32",
+            }
+        e, f = entry["paths"]["eager"], entry["paths"]["fast"]
+        entry["train_speedup"] = f["train"]["images_per_s"] / e["train"]["images_per_s"]
+        entry["infer_speedup"] = f["infer"]["images_per_s"] / e["infer"]["images_per_s"]
+        entry["matmul_fraction"] = fractions
+        report["variants"][variant] = entry
+    return report
+
+
+def _machine(device: torch.device) -> dict[str, Any]:
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine()
+    if device.type == "cpu":
+        try:
+            for line in open("/proc/cpuinfo"):
+                if line.startswith("model name"):
+                    name = line.split(":", 1)[1].strip()
+                    break
+        except OSError:
+            pass
+    return {
+        "device": str(device), "device_name": name, "torch": torch.__version__,
+        "python": platform.python_version(), "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+    }  # fmt: skip
+
+
+def _log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def _fmt(v: float | None, spec: str = ".1f") -> str:
+    return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, spec)
+
+
+def format_table(report: dict[str, Any]) -> str:
+    m = report["machine"]
+    mm = report["matmul_flops"]
+    st = report["settings"]
+    lines = [
+        f"nircolor bench — {m['device_name']} ({m['device']}), torch {m['torch']}, "
+        f"{st['image_size']}×{st['image_size']}, train batch {st['batch_size']}, infer batch {st['infer_batch']}",
+        f"matmul rate: fp32 {mm['fp32'] / 1e12:.2f} TFLOP/s, bf16 {mm['bf16'] / 1e12:.2f} TFLOP/s",
+        "",
+        "| variant | path | train img/s | paired epoch s | unpaired epoch s | 800 epochs min "
+        "| train % of matmul | infer ms (b=1) | infer img/s | infer % of matmul | peak MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for variant, entry in report["variants"].items():
+        for name, res in entry["paths"].items():
+            fr = entry["matmul_fraction"][name]
+            ep = res.get("measured_epochs")
+            paired = _fmt(res["paired_epoch_s"], ".2f") + (f" ({ep['paired_epoch_s']:.2f})" if ep else "")
+            unpaired = _fmt(res["unpaired_epoch_s"], ".2f") + (f" ({ep['unpaired_epoch_s']:.2f})" if ep else "")
+            lines.append(
+                f"| {variant} | {name} | {_fmt(res['train']['images_per_s'], '.2f')} | {paired} | {unpaired} "
+                f"| {_fmt(res['schedule_800_s'] / 60, '.1f')} "
+                f"| {_fmt(fr['train'] and 100 * fr['train'])} ({fr['against']}) "
+                f"| {_fmt(res['infer']['latency_ms'])} | {_fmt(res['infer']['images_per_s'], '.2f')} "
+                f"| {_fmt(fr['infer'] and 100 * fr['infer'])} | {_fmt(max(res['train']['peak_memory_mb'], res['infer']['peak_memory_mb']), '.0f')} |"
+            )
+    lines.append("")
+    for variant, entry in report["variants"].items():
+        lines.append(
+            f"{variant}: fast over eager — training ×{entry['train_speedup']:.2f}, "
+            f"inference ×{entry['infer_speedup']:.2f}"
+        )
+    if any("measured_epochs" in r for e in report["variants"].values() for r in e["paths"].values()):
+        lines.append("epoch columns: implied by the step rate (measured through the trainer's loop)")
+    return "\n".join(lines)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--variant", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    p.add_argument("--precision", default="bf16", choices=["bf16", "fp32"], help="the fast path's precision (eager is always fp32)")
+    p.add_argument("--compile", dest="compile", action="store_true", default=None, help="torch.compile on the fast path (default: on)")
+    p.add_argument("--no-compile", dest="compile", action="store_false")
+    p.add_argument("--batch-size", type=int, default=1, help="training batch (default 1, the reference CycleGAN's)")
+    p.add_argument("--infer-batch", type=int, default=8)
+    p.add_argument("--image-size", type=int, default=256)
+    p.add_argument("--steps", type=int, default=5, help="timed training steps per path (median reported)")
+    p.add_argument("--warmup", type=int, default=2, help="untimed steps first (compilation happens here)")
+    p.add_argument("--repeats", type=int, default=10, help="timed inference calls")
+    p.add_argument("--epochs", action="store_true", help="also time one paired and one unpaired epoch at the challenge's counts through the trainer")
+    p.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0: torch's default)")
+    p.add_argument("--params", default=None, help="params file for everything else (default: the paper's recipe)")
+    p.add_argument("--json", nargs="?", const="-", default=None, metavar="PATH", help="write the report as JSON to PATH (or stdout)")
+
+
+def main(args: argparse.Namespace) -> int:
+    for name in ("batch_size", "infer_batch", "steps", "repeats"):
+        if getattr(args, name) < 1:
+            raise SystemExit(f"nircolor bench: --{name.replace('_', '-')} must be at least 1")
+    if args.image_size < 32 or args.image_size & (args.image_size - 1):
+        raise SystemExit("nircolor bench: --image-size must be a power of two >= 32")
+    report = run_bench(args)
+    if args.json == "-":
+        print(json.dumps(report, indent=2))
+    else:
+        print(format_table(report))
+        if args.json:
+            from pathlib import Path
+
+            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+            print(f"\nJSON: {args.json}")
+    return 0
