@@ -160,7 +160,7 @@ BAD = {
                              f"row 0: image too large: 2048×2048 is computed as 2048×2048 = 4,194,304 pixels; "
                              f"the limit is {MAX_PIXELS:,} pixels per request"),  # fmt: skip
     "far over every limit": (split([b64(header_only_png(30000, 30000))]), "INVALID_PARAMETER_VALUE",
-                             f"row 0: image too large"),  # fmt: skip
+                             "row 0: image too large"),  # fmt: skip
     "rows add up over the limit": (split([b64(header_only_png(600, 600))] * 3), "INVALID_PARAMETER_VALUE",
                                    "row 2: request too large: rows 0–2 come to 1,108,992 pixels"),  # fmt: skip
     "too many rows": (split([b64(png(np.zeros((4, 4), np.uint8)))] * (MAX_ROWS + 1)), "INVALID_PARAMETER_VALUE",
@@ -237,10 +237,9 @@ def test_load_script_checks_catch_wrong_answers():
 def test_model_failure_is_500_without_traceback(served, monkeypatch):
     """A fault of the model (not of the request) is INTERNAL_ERROR / HTTP 500: the client is not blamed."""
     from fastapi.testclient import TestClient
-    from mlflow.pyfunc import scoring_server
-    from mlflow.pyfunc import load_model
+    from mlflow.pyfunc import load_model, scoring_server
 
-    monkeypatch.setenv("MLFLOW_IS_IN_SERVING_ENVIRONMENT", "false")  # init() sets it; restored after
+    monkeypatch.setenv("_MLFLOW_IS_IN_SERVING_ENVIRONMENT", "false")  # init() sets it; restored after
     model = load_model(served["model_uri"])
 
     class Broken:
