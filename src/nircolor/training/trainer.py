@@ -353,7 +353,7 @@ class DeviceData:
 
     def __init__(self, data: TrainArrays, cfg: Config, device: torch.device) -> None:
         def put(a: np.ndarray) -> Tensor:
-            return torch.from_numpy(np.ascontiguousarray(a)).to(device)
+            return torch.from_numpy(np.array(a)).to(device)  # a copy: packs are read-only maps
 
         self.data = data
         self.cfg = cfg.augment
