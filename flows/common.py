@@ -1,9 +1,11 @@
-"""Shared flow plumbing: the repository root, run identity (git commit, DVC experiment, data digest), tags."""
+"""Shared flow plumbing: the repository root, run identity (git commit, DVC experiment, data digest), tags,
+atomic text outputs."""
 
 from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,3 +63,20 @@ def run_flow(flow_fn, identity: dict[str, str], **params):
 
     with prefect_tag_context(*prefect_tags(identity)):
         return flow_fn(**params)
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write a text output via a temporary file in the same directory and a rename: a reader (or a
+    stage killed mid-write and run again) never finds a truncated table that looks complete."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be read by others
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

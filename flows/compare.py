@@ -17,6 +17,7 @@ from nircolor.data.io import read_image
 from nircolor.data.packed import load_packed
 from nircolor.report import side_by_side, to_markdown
 
+from flows.common import write_text_atomic
 from flows.tracking import Tracker
 
 LOWER_IS_BETTER = {"ae"}
@@ -40,9 +41,9 @@ def build_tables(eval_dirs: dict[str, str], out_dir: str, title: str) -> dict[st
     combined = side_by_side(tables)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    combined.to_csv(out / "table1.csv", index=False)
+    write_text_atomic(out / "table1.csv", combined.to_csv(index=False))  # atomic, like every report file
     md = to_markdown(combined, title=title)
-    (out / "table1.md").write_text(md)
+    write_text_atomic(out / "table1.md", md)
     print(md)
     return {"csv": str(out / "table1.csv"), "md": str(out / "table1.md")}
 

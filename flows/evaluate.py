@@ -16,6 +16,7 @@ from nircolor.inference import evaluate_generator, load_generator
 from nircolor.training.checkpoint import load_checkpoint
 from nircolor.training.trainer import resolve_device
 
+from flows.common import write_text_atomic
 from flows.tracking import Tracker
 
 
@@ -29,9 +30,10 @@ def score(cfg: Config, checkpoint: str, packed_dir: str, out_dir: str) -> dict[s
     table, images = evaluate_generator(g, val, device, batch_size=cfg.evaluate.batch_size)
     out = Path(out_dir)
     (out / "images").mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "table.csv", index=False)
     for stem, image in zip(val.stems, images):
-        write_png(out / "images" / f"{stem}_rgb.png", image)
+        write_png(out / "images" / f"{stem}_rgb.png", image)  # atomic, each
+    # the table last and atomic: a table.csv on disk always stands for a finished scoring
+    write_text_atomic(out / "table.csv", table.to_csv(index=False))
     avg = table.iloc[-1]
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     return {"psnr": float(avg["psnr"]), "ssim": float(avg["ssim"]), "ae": float(avg["ae"]),

@@ -1,15 +1,18 @@
-"""What every DVC stage module shares: params loading, clean failures, atomic metrics files."""
+"""What every DVC stage module shares: params loading, clean failures, atomic metrics and plots files."""
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from flows.common import write_text_atomic
 from nircolor.config import Config, ConfigError, load_config
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PARAMS = Path("params.yaml")  # DVC runs every stage from the repository (or experiment) root
 
@@ -19,13 +22,13 @@ def load_params(path: Path = PARAMS) -> Config:
 
 
 def write_json(path: str | Path, data: dict[str, Any]) -> Path:
-    """Atomic: DVC never reads a half-written metrics file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
-    return path
+    """Atomic: DVC (or a person) never reads a half-written metrics file, even after kill -9."""
+    return write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def write_csv(path: str | Path, table: pd.DataFrame) -> Path:
+    """Atomic, like write_json: a plots file is either the old one, absent, or complete."""
+    return write_text_atomic(path, table.to_csv(index=False))
 
 
 def run_stage(main: Callable[[], None]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from nircolor.config import PHASES, VARIANTS
-from pipeline.common import load_params, run_stage, write_json
+from pipeline.common import load_params, run_stage, write_csv, write_json
 
 
 def main() -> None:
@@ -28,9 +28,7 @@ def main() -> None:
         tags=tags,
     )  # fmt: skip
     history = pd.DataFrame(out["history"])
-    plots = art / "plots" / args.variant / f"{args.phase}.csv"
-    plots.parent.mkdir(parents=True, exist_ok=True)
-    history.to_csv(plots, index=False)
+    write_csv(art / "plots" / args.variant / f"{args.phase}.csv", history)
     last = history.iloc[-1] if len(history) else None
     summary = {
         "epochs": int(len(history)),

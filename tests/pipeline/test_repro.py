@@ -4,77 +4,31 @@ a second `dvc repro` does nothing, and parameter changes rerun only what they to
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from nircolor.config import _set_dotted
+from tests.pipeline._project import make_project, prefect_server, project_env
+from tests.pipeline._project import run as _run
 
-REPO = Path(__file__).resolve().parents[2]
 VARIANTS = ("baseline", "dense")
 PHASES = ("phase1", "phase2", "phase3")
-
-
-def _copy_project(dest: Path) -> None:
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO,
-                           capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
-    for rel in files:
-        if rel.startswith("data/") or not (REPO / rel).is_file():
-            continue
-        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-        (dest / rel).write_bytes((REPO / rel).read_bytes())
-
-
-def _run(cmd: list[str], cwd: Path, env: dict, timeout: int = 600) -> subprocess.CompletedProcess:
-    res = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert res.returncode == 0, f"{' '.join(cmd)} failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}"
-    return res
 
 
 @pytest.fixture(scope="module")
 def prefect_api(tmp_path_factory):
     """One Prefect server for every stage of the run (no temporary server per flow)."""
-    import socket
-
-    from flows.serve import servers_down, servers_up
-
-    def free_port() -> int:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
-
-    state = tmp_path_factory.mktemp("servers")
-    urls = servers_up(free_port(), free_port(), root=state)
-    yield urls["prefect"].rstrip("/") + "/api"
-    servers_down(root=state)
+    with prefect_server(tmp_path_factory.mktemp("servers")) as api:
+        yield api
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory, prefect_api):
     root = tmp_path_factory.mktemp("proj")
-    _copy_project(root)
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
-        "PREFECT_API_URL": prefect_api,
-        "PYTHONPATH": "",
-    }
-    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid"]
-    _run(["git", "init", "-q"], root, env)
-    _run(["nircolor", "synth", "data", "--pairs", "8", "--unpaired", "4", "--val", "2",
-          "--size", "32", "--quiet"], root, env)  # fmt: skip
-    _run(["dvc", "add", "-q", "data"], root, env)
-    params = yaml.safe_load((root / "params.yaml").read_text())
-    for key, value in yaml.safe_load((root / "profiles" / "tiny.yaml").read_text()).items():
-        _set_dotted(params, key, value)
-    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    _run([*git, "add", "-A"], root, env)
-    _run([*git, "commit", "-qm", "tiny project"], root, env)
+    env = project_env(root, prefect_api)
+    make_project(root, env, ["--pairs", "8", "--unpaired", "4", "--val", "2", "--size", "32"])
     first = _run(["dvc", "repro"], root, env, timeout=900)
     return root, env, first
 
