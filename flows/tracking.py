@@ -24,6 +24,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -259,6 +260,37 @@ def check_reachable(uri: str, timeout_s: float = 10.0) -> None:
     )
 
 
+# MLflow's HTTP client retries a failed request 7 times with exponential backoff (about 4
+# minutes against a dead server) and waits up to 120 s for each answer. Inside `fail_fast()`
+# a request is tried once: a refused connection fails at once, a silent server after
+# FAIL_FAST_TIMEOUT_S. The variables are read by mlflow.utils.rest_utils.http_request on every
+# call, so setting them around a call is enough (they are process-wide while set: the lock
+# keeps two blocks from restoring each other's values).
+FAIL_FAST_TIMEOUT_S = 5
+_FAIL_FAST_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def fail_fast(timeout_s: int = FAIL_FAST_TIMEOUT_S) -> Iterator[None]:
+    """MLflow HTTP calls in the block: no retries (MLFLOW_HTTP_REQUEST_MAX_RETRIES=0), `timeout_s` per request."""
+    settings = {
+        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+        "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0",
+        "MLFLOW_HTTP_REQUEST_TIMEOUT": str(max(1, int(timeout_s))),
+    }
+    with _FAIL_FAST_LOCK:
+        saved = {key: os.environ.get(key) for key in settings}
+        os.environ.update(settings)
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
 # --------------------------------------------------------------------------------------------
 # The tracker
 
@@ -273,9 +305,13 @@ class Tracker:
         *,
         timeout_s: float = 10.0,
         registry_uri: str | None = None,
+        connect: bool = True,
     ) -> None:
+        """`connect=False` touches no server here (no reachability check, the experiment looked up
+        on first use): for code that only logs to run ids it was handed and must not fail while
+        the server is down."""
         self.uri = uri or tracking_uri()
-        if self.uri.startswith(("http://", "https://")):
+        if connect and self.uri.startswith(("http://", "https://")):
             check_reachable(self.uri, timeout_s)
         self._mlflow = import_mlflow()
         from mlflow.tracking import MlflowClient
@@ -283,7 +319,15 @@ class Tracker:
         self.registry_uri = registry_uri or self.uri
         self.client: MlflowClient = MlflowClient(tracking_uri=self.uri, registry_uri=self.registry_uri)
         self.experiment_name = experiment
-        self.experiment_id: str = self._experiment(experiment)
+        self._experiment_id: str | None = self._experiment(experiment) if connect else None
+
+    @property
+    def experiment_id(self) -> str:
+        if self._experiment_id is None:
+            self._experiment_id = self._experiment(self.experiment_name)
+        return self._experiment_id
+
+    fail_fast = staticmethod(fail_fast)
 
     def __repr__(self) -> str:
         return f"Tracker(experiment={self.experiment_name!r}, uri={self.uri!r})"
@@ -414,25 +458,43 @@ class Tracker:
         for batch in _chunks(items, MAX_TAGS_PER_BATCH):
             self.client.log_batch(run_id, tags=list(batch))
 
-    def log_metrics(self, run_id: str, metrics: Mapping[str, Any], step: int | None = None) -> None:
-        """Numeric values under their own keys (`val/psnr`); non-numeric values are skipped."""
-        from mlflow.entities import Metric
+    @staticmethod
+    def metric_rows(metrics: Mapping[str, Any], step: int | None = None) -> list[list[Any]]:
+        """[key, value, timestamp ms, step] for each numeric value (others skipped), stamped now.
 
+        The timestamp is fixed here so a row sent twice (a spool replayed after a crash) is the
+        same metric to MLflow's store, which keeps one copy.
+        """
         now = int(time.time() * 1000)
-        items = []
+        rows = []
         for key, value in metrics.items():
             number = as_number(value)
             if number is None:
                 log.debug("metric %s=%r is not a number; skipped", key, value)
                 continue
-            items.append(Metric(key, number, now, int(step or 0)))
+            rows.append([key, number, now, int(step or 0)])
+        return rows
+
+    @classmethod
+    def epoch_rows(cls, epoch: int, record: Mapping[str, Any]) -> list[list[Any]]:
+        """One epoch record → `train/<name>` rows at step = epoch (text fields like mode skipped)."""
+        return cls.metric_rows({f"train/{k}": v for k, v in record.items() if k != "epoch"}, step=int(epoch))
+
+    def log_metric_rows(self, run_id: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Rows from `metric_rows`, in batches of MLflow's 1000."""
+        from mlflow.entities import Metric
+
+        items = [Metric(str(key), float(value), int(ts), int(step)) for key, value, ts, step in rows]
         for batch in _chunks(items, MAX_METRICS_PER_BATCH):
             self.client.log_batch(run_id, metrics=list(batch))
 
+    def log_metrics(self, run_id: str, metrics: Mapping[str, Any], step: int | None = None) -> None:
+        """Numeric values under their own keys (`val/psnr`); non-numeric values are skipped."""
+        self.log_metric_rows(run_id, self.metric_rows(metrics, step))
+
     def log_epoch(self, run_id: str, epoch: int, record: Mapping[str, Any]) -> None:
         """One epoch record → `train/<name>` metrics at step = epoch (text fields like mode skipped)."""
-        fields = {f"train/{k}": v for k, v in record.items() if k != "epoch"}
-        self.log_metrics(run_id, fields, step=int(epoch))
+        self.log_metric_rows(run_id, self.epoch_rows(epoch, record))
 
     # -- artifacts -----------------------------------------------------------------------------
 

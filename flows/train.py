@@ -8,12 +8,14 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 
 from nircolor.config import PHASES, Config, Phase, Variant
 from nircolor.data.packed import load_packed
 from nircolor.training.checkpoint import load_checkpoint
 from nircolor.training.trainer import resume_path, run_phase
 
+from flows.spool import SpooledRun, drain, spool_path
 from flows.tracking import Tracker
 
 
@@ -36,6 +38,7 @@ def open_runs(cfg: Config, variant: Variant, phase: Phase, checkpoint_dir: str,
               tags: dict[str, str], unpaired_source: str) -> dict[str, str]:  # fmt: skip
     """Find or create the variant's parent run and this phase's nested run (reused on resume)."""
     tracker = Tracker(cfg.tracking.experiment)
+    drain(checkpoint_dir, tracker)  # calls an earlier outage left spooled: the server answers now
     earlier = _earlier_provenance(Path(checkpoint_dir), phase)
     run_tags = {**tags, "unpaired_source": unpaired_source}
     parent = tracker.variant_run(variant, parent_id=earlier.get("mlflow_parent_run_id"), tags=run_tags)
@@ -51,30 +54,32 @@ def open_runs(cfg: Config, variant: Variant, phase: Phase, checkpoint_dir: str,
 @task(cache_policy=NO_CACHE)
 def train(cfg: Config, variant: Variant, phase: Phase, packed_dir: str, checkpoint_dir: str,
           runs: dict[str, str], provenance: dict[str, str]) -> dict[str, Any]:  # fmt: skip
-    """Run the phase (resuming if a resume file exists), logging every epoch to the phase run."""
+    """Run the phase (resuming if a resume file exists), logging every epoch to the phase run.
+
+    MLflow may go away mid-phase: every call goes through a SpooledRun (flows/spool.py), so a dead
+    server costs no more than a refused connection per retry interval, and what it missed is
+    delivered when it answers again or listed in `<phase>.mlflow-undelivered.json`.
+    """
     logger = get_run_logger()
-    tracker = Tracker(cfg.tracking.experiment)
+    # connect=False: this task only logs to run ids it was handed, so it starts even when the
+    # server went down after open_runs
+    tracker = Tracker(cfg.tracking.experiment, connect=False)
     train_arrays, _, _ = load_packed(packed_dir)
     ckpt_dir = Path(checkpoint_dir)
     out = ckpt_dir / f"{phase}.pt"
     init = ckpt_dir / f"{PHASES[PHASES.index(phase) - 1]}.pt" if phase != "phase1" else None
-
-    lost: list[int] = []
+    mlflow_run = SpooledRun(tracker, runs["mlflow_run_id"], spool_path(out), warn=logger.warning)
 
     def on_epoch_end(epoch: int, record: dict[str, Any]) -> None:
-        try:
-            tracker.log_epoch(runs["mlflow_run_id"], epoch, record)
-        except Exception as err:  # tracking must never stop training; say what was lost
-            lost.append(epoch)
-            logger.warning(f"MLflow logging failed at epoch {epoch} (kept locally): {err}")
+        mlflow_run.log_epoch(epoch, record)  # never raises: spooled while the server is down
         logger.info(
             f"{variant} {phase} epoch {epoch} ({record['mode']}): G {record['loss_g']:.3f} "
             f"pair_rgb {record['loss_pair_rgb']:.4f} lr {record['lr']:.2e} "
             f"{record['images_per_s']:.1f} img/s"
         )
         snapshot = out.with_name(f"{out.stem}_epoch{epoch:04d}{out.suffix}")
-        if snapshot.exists() and cfg.tracking.log_checkpoints and epoch not in lost:
-            tracker.log_artifact(runs["mlflow_run_id"], snapshot, "checkpoints")
+        if snapshot.exists() and cfg.tracking.log_checkpoints:
+            mlflow_run.log_artifact(snapshot, "checkpoints")
 
     t0 = time.perf_counter()
     try:
@@ -82,16 +87,17 @@ def train(cfg: Config, variant: Variant, phase: Phase, packed_dir: str, checkpoi
                            on_epoch_end=on_epoch_end, progress=True,
                            provenance={**provenance, **runs})  # fmt: skip
     except BaseException:
-        tracker.finish(runs["mlflow_run_id"], "FAILED")  # a rerun resumes it and reopens the run
+        mlflow_run.finish("FAILED")  # a rerun resumes it and reopens the run
+        mlflow_run.close()
         raise
     compute = time.perf_counter() - t0
     if cfg.tracking.log_checkpoints:
-        tracker.log_artifact(runs["mlflow_run_id"], result.checkpoint, "checkpoints")
-    if lost:
-        tracker.set_tags(runs["mlflow_run_id"], {"lost_epochs": ",".join(map(str, lost))})
-    tracker.finish(runs["mlflow_run_id"])
+        mlflow_run.log_artifact(result.checkpoint, "checkpoints")
+    mlflow_run.finish()
+    undelivered = mlflow_run.close()
     return {"history": result.history, "resumed_from_epoch": result.resumed_from_epoch,
-            "lost_epochs": lost, "compute_seconds": compute}  # fmt: skip
+            "lost_epochs": undelivered["lost_steps"], "mlflow_undelivered": undelivered["record"],
+            "compute_seconds": compute}  # fmt: skip
 
 
 @flow(name="train-phase", flow_run_name="{variant}-{phase}", log_prints=True)
@@ -109,4 +115,4 @@ def train_phase_flow(cfg: Config, variant: Variant, phase: Phase, packed_dir: st
     runs = open_runs(cfg, variant, phase, checkpoint_dir, tags, manifest["unpaired_source"])
     provenance = {"data_sha256": manifest["sha256"], "unpaired_source": manifest["unpaired_source"]}
     out = train(cfg, variant, phase, packed_dir, checkpoint_dir, runs, provenance)
-    return {**out, **runs}
+    return {**out, **runs, "prefect_flow_run_id": str(flow_run.id)}
