@@ -1,5 +1,5 @@
 """Shared flow plumbing: the repository root, run identity (git commit, DVC experiment, data digest), tags,
-atomic text outputs."""
+atomic text outputs, and running a flow (servers checked first; finished work kept through a Prefect outage)."""
 
 from __future__ import annotations
 

@@ -362,3 +362,80 @@ def test_prefect_down_to_the_end_returns_the_work_and_records_the_lost_state(poi
           "with prefect_state_lost")
     prefect.start()  # what the server kept: the run it never heard the end of
     assert _flow_run_state(pointed["prefect_api"], flow_run_id) == "RUNNING"
+
+
+# -- the spool on its own (a SQLite store, failures injected; no servers) -------------------------
+
+
+def test_spool_keeps_order_and_drops_only_a_torn_last_line(tmp_path, caplog):
+    from flows.spool import Spool
+
+    spool = Spool(tmp_path / "phase1.mlflow-spool.jsonl")
+    for i in range(3):
+        spool.append({"op": "tags", "run_id": "r", "tags": {"i": str(i)}})
+    with open(spool.path, "a") as fh:
+        fh.write('{"op": "tags", "run_id": "r", "ta')  # killed mid-append
+    assert [e["tags"]["i"] for e in spool.entries()] == ["0", "1", "2"]
+    assert "unreadable spool line" in caplog.text
+    spool.rewrite(spool.entries()[1:])
+    assert len(spool) == 2
+    spool.rewrite([])
+    assert not spool.path.exists()
+
+
+def test_a_down_server_is_left_alone_between_retries_and_replays_are_idempotent(tracker, tmp_path):
+    from flows.spool import Spool, SpooledRun, replay
+
+    run_id = tracker.start_phase(tracker.variant_run("dense"), "dense", "phase1", {})
+    real = tracker.log_metric_rows
+    state = {"down": False, "attempts": 0}
+
+    def log_metric_rows(rid, rows):
+        state["attempts"] += 1
+        if state["down"]:
+            raise ConnectionError("connection refused")
+        real(rid, rows)
+
+    tracker.log_metric_rows = log_metric_rows
+    now = [0.0]
+    sink = SpooledRun(tracker, run_id, tmp_path / "phase1.mlflow-spool.jsonl", retry_s=10, clock=lambda: now[0])
+    record = {"loss_g": 1.0, "lr": 2e-4, "mode": "paired"}
+
+    assert sink.log_epoch(1, record) and state["attempts"] == 1
+    state["down"] = True
+    assert not sink.log_epoch(2, record) and state["attempts"] == 2  # fails once: marked down
+    now[0] = 5.0
+    assert not sink.log_epoch(3, record) and state["attempts"] == 2  # inside retry_s: no network call
+    now[0] = 11.0
+    assert not sink.log_epoch(4, record) and state["attempts"] == 3  # one retry, still down
+    assert [e["rows"][0][3] for e in sink.spool.entries()] == [2, 3, 4]
+    state["down"] = False
+    now[0] = 22.0
+    assert sink.log_epoch(5, record)  # the spool goes first, then epoch 5
+    assert not sink.spool.path.exists() and sink.up and sink.outages == 1
+
+    steps = [m.step for m in tracker.client.get_metric_history(run_id, "train/loss_g")]
+    assert steps == [1, 2, 3, 4, 5]
+    # killed after delivering but before truncating: the same calls are sent again, stored once
+    again = Spool(tmp_path / "again.mlflow-spool.jsonl")
+    rows = tracker.epoch_rows(6, record)
+    for _ in range(2):
+        again.append({"op": "metrics", "run_id": run_id, "rows": rows})
+    assert replay(tracker, again) == 0
+    steps = [m.step for m in tracker.client.get_metric_history(run_id, "train/loss_g")]
+    assert steps == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_call_the_server_refuses_moves_aside_and_is_recorded(tracker, tmp_path):
+    from flows.spool import Spool, drain
+
+    run_id = tracker.start_phase(tracker.variant_run("dense"), "dense", "phase1", {})
+    spool = Spool(tmp_path / "phase1.mlflow-spool.jsonl")
+    spool.append({"op": "metrics", "run_id": "f" * 32, "rows": [["train/loss_g", 1.0, 1, 1]]})  # no such run
+    spool.append({"op": "metrics", "run_id": run_id, "rows": [["train/loss_g", 2.0, 2, 2]]})
+    assert drain(tmp_path, tracker) == {"phase1.mlflow-spool.jsonl": 0}
+    assert [m.step for m in tracker.client.get_metric_history(run_id, "train/loss_g")] == [2]  # not held up
+    record = json.loads((tmp_path / "phase1.mlflow-undelivered.json").read_text())
+    assert record["runs"] == {}
+    assert record["rejected"]["runs"]["f" * 32]["metrics"] == {"1": ["train/loss_g"]}
+    assert len(Spool(tmp_path / "phase1.mlflow-rejected.jsonl")) == 1
