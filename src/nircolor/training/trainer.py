@@ -183,6 +183,9 @@ class CycleGAN:
         g_rgb2nir = build_generator(variant, 3, 1, **gen).to(device, memory_format=fmt)
         d_rgb = build_discriminator(3, **disc).to(device, memory_format=fmt)
         d_nir = build_discriminator(1, **disc).to(device, memory_format=fmt)
+        if device.type == "cuda":
+            # autotuned conv algorithms on the fast path; the plain path keeps torch's defaults
+            torch.backends.cudnn.benchmark = t.channels_last or t.compile or t.precision != "fp32"
         if t.compile:
             # in place: parameter names (and so checkpoints) stay those of the plain modules
             for net in (g_nir2rgb, g_rgb2nir, d_rgb, d_nir):
@@ -203,6 +206,17 @@ class CycleGAN:
         if self.autocast_dtype is None:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+
+    def _net_input(self, x: Tensor) -> Tensor:
+        """A network's input in the dtype and layout its first conv would cast it to anyway.
+
+        Under autocast a conv casts fp32 inputs to bf16 itself, so this changes no value; it gives
+        every network call one input signature (real images and fakes alike), so a compiled
+        network is traced once rather than once per dtype and stride. Losses keep fp32 targets.
+        """
+        if self.autocast_dtype is not None:
+            x = x.to(self.autocast_dtype)
+        return x.contiguous(memory_format=self.memory_format) if self.memory_format is not torch.contiguous_format else x
 
     def _step(self, opt: torch.optim.Optimizer, weight: float) -> None:
         if self.parallel is not None:
@@ -239,11 +253,12 @@ class CycleGAN:
         # 3. discriminator update on real vs pooled fakes, 0.5·(real + fake) each
         for d in (self.d_rgb, self.d_nir):
             d.requires_grad_(True)
-        pooled_rgb = self.pool_rgb.query(fake_rgb.detach().float(), gen)
-        pooled_nir = self.pool_nir.query(fake_nir.detach().float(), gen)
+        pooled_rgb = self._net_input(self.pool_rgb.query(fake_rgb.detach(), gen))
+        pooled_nir = self._net_input(self.pool_nir.query(fake_nir.detach(), gen))
         with self._autocast():
-            loss_d_rgb = discriminator_loss(self.gan, self.d_rgb(rgb), self.d_rgb(pooled_rgb))
-            loss_d_nir = discriminator_loss(self.gan, self.d_nir(nir), self.d_nir(pooled_nir))
+            d_rgb_real, d_nir_real = self.d_rgb(self._net_input(rgb)), self.d_nir(self._net_input(nir))
+            loss_d_rgb = discriminator_loss(self.gan, d_rgb_real, self.d_rgb(pooled_rgb))
+            loss_d_nir = discriminator_loss(self.gan, d_nir_real, self.d_nir(pooled_nir))
         self.opt_d.zero_grad(set_to_none=True)
         (loss_d_rgb + loss_d_nir).backward()
         self._step(self.opt_d, weight)
@@ -256,9 +271,9 @@ class CycleGAN:
     ) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
         nets_d = (self.d_rgb, self.d_nir)
         # 1. translate both ways and back (Eq. 2's cycles)
-        fake_rgb = self.g_nir2rgb(nir)
+        fake_rgb = self.g_nir2rgb(self._net_input(nir))
         rec_nir = self.g_rgb2nir(fake_rgb)
-        fake_nir = self.g_rgb2nir(rgb)
+        fake_nir = self.g_rgb2nir(self._net_input(rgb))
         rec_rgb = self.g_nir2rgb(fake_nir)
         # 2. generator update with the discriminators frozen: GAN (Eq. 1) + λ1·cycle + λ2·pair
         for d in nets_d:
