@@ -11,9 +11,9 @@ log="$OUT/run.log"
 {
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
   python -c 'import torch, sys; print("torch", torch.__version__, "cuda", torch.version.cuda, "python", sys.version.split()[0])'
-  pip install -q --no-deps --no-index .whl/*.whl 2>&1 | tail -2
+  python -m pip install -q --no-deps --no-index --target /tmp/site .whl/*.whl 2>&1 | grep -v "Running pip as" | tail -3
 } >>"$log" 2>&1
-export PYTHONPATH="$PWD/src:$PWD" NO_ALBUMENTATIONS_UPDATE=1 PYTHONUNBUFFERED=1
+export PYTHONPATH="$PWD/src:$PWD:/tmp/site" NO_ALBUMENTATIONS_UPDATE=1 PYTHONUNBUFFERED=1
 step() {  # step NAME SECONDS_WANTED CMD...: run if enough budget is left, bounded by it
   local name=$1 want=$2; shift 2
   local l; l=$(left)
