@@ -128,10 +128,15 @@ def run_flow(flow_fn, identity: dict[str, str], **params):
         done["result"] = flow_fn.fn(*args, **kwargs)
         return done["result"]
 
+    preflight()
     # Prefect validates parameters against the signature and resolves string annotations in
     # the function's module; this wrapper lives here, so hand it the resolved signature
-    body.__signature__ = inspect.signature(flow_fn.fn, eval_str=True)
-    preflight()
+    try:
+        body.__signature__ = inspect.signature(flow_fn.fn, eval_str=True)
+    except Exception:  # noqa: BLE001 - unresolvable annotations: run the flow as it is
+        logging.getLogger("flows").debug("%s: annotations not resolvable; run without the outage guard", flow_fn.name)
+        with prefect_tag_context(*prefect_tags(identity)):
+            return flow_fn(**params)
     flow_copy = flow_fn.with_options()
     flow_copy.fn = body  # same name, parameters and options; only the return value is kept aside
     with prefect_tag_context(*prefect_tags(identity)):

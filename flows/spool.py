@@ -17,8 +17,8 @@ The spool outlives the process: `drain(dir, tracker)` (called when the next phas
 opens its runs, or a rerun of this one) replays any spool left in a checkpoint folder, and
 rewrites or removes the undelivered record to match what is still missing.
 
-A call the server answers with a refusal (HTTP 4xx: a deleted run, a value it rejects) would
-fail forever and hold up the calls behind it: it moves to `<phase>.mlflow-rejected.jsonl` and
+A call the server answers with a refusal (HTTP 4xx: a deleted run, a value it rejects), or an
+artifact whose file is gone by then, would fail forever and hold up the calls behind it: it moves to `<phase>.mlflow-rejected.jsonl` and
 is listed in the undelivered record too.
 
 Replaying is idempotent, so a crash between delivering and truncating the spool duplicates
@@ -122,9 +122,8 @@ def _apply(tracker: Tracker, entry: Mapping[str, Any]) -> None:
         tracker.set_tags(run_id, entry["tags"])
     elif op == "artifact":
         path = Path(entry["path"])
-        if not path.exists():  # deleted since: nothing left to upload; say so and move on
-            log.warning("spooled artifact %s no longer exists; not uploaded to run %s", path, run_id)
-            return
+        if not path.exists():  # deleted since (e.g. DVC removed an output before a rerun)
+            raise Undeliverable(f"{path} no longer exists")
         with tracker.fail_fast(ARTIFACT_TIMEOUT_S):  # no retries, but a big upload may take its time
             tracker.log_artifact(run_id, path, entry.get("artifact_path"))
     elif op == "finish":
@@ -133,14 +132,20 @@ def _apply(tracker: Tracker, entry: Mapping[str, Any]) -> None:
         raise ValueError(f"unknown spooled call {op!r}")
 
 
+class Undeliverable(Exception):
+    """A spooled call that can never be made (its artifact file is gone)."""
+
+
 def _rejected(err: BaseException) -> bool:
-    """The server answered and refused this call (HTTP 4xx: a deleted run, a bad value).
+    """The server answered and refused this call (HTTP 4xx: a deleted run, a bad value), or it cannot be made.
 
     Sending it again would fail the same way and hold up everything behind it, so it leaves
     the spool for the rejected file. A refused connection or a 5xx is an outage, not this.
     """
     from mlflow.exceptions import MlflowException
 
+    if isinstance(err, Undeliverable):
+        return True
     if not isinstance(err, MlflowException):
         return False
     return 400 <= err.get_http_status_code() < 500 and err.error_code not in ("REQUEST_LIMIT_EXCEEDED",)

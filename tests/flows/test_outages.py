@@ -432,10 +432,12 @@ def test_a_call_the_server_refuses_moves_aside_and_is_recorded(tracker, tmp_path
     run_id = tracker.start_phase(tracker.variant_run("dense"), "dense", "phase1", {})
     spool = Spool(tmp_path / "phase1.mlflow-spool.jsonl")
     spool.append({"op": "metrics", "run_id": "f" * 32, "rows": [["train/loss_g", 1.0, 1, 1]]})  # no such run
+    spool.append({"op": "artifact", "run_id": run_id, "path": str(tmp_path / "gone.pt"), "artifact_path": "checkpoints"})
     spool.append({"op": "metrics", "run_id": run_id, "rows": [["train/loss_g", 2.0, 2, 2]]})
     assert drain(tmp_path, tracker) == {"phase1.mlflow-spool.jsonl": 0}
     assert [m.step for m in tracker.client.get_metric_history(run_id, "train/loss_g")] == [2]  # not held up
     record = json.loads((tmp_path / "phase1.mlflow-undelivered.json").read_text())
     assert record["runs"] == {}
     assert record["rejected"]["runs"]["f" * 32]["metrics"] == {"1": ["train/loss_g"]}
-    assert len(Spool(tmp_path / "phase1.mlflow-rejected.jsonl")) == 1
+    assert record["rejected"]["runs"][run_id]["artifacts"] == ["checkpoints/gone.pt"]
+    assert len(Spool(tmp_path / "phase1.mlflow-rejected.jsonl")) == 2
