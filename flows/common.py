@@ -167,9 +167,9 @@ def _final_state_lost(flow_run_id: str | None, result: Any, err: BaseException) 
         from flows.tracking import Tracker
 
         run_ids = [result[k] for k in ("mlflow_run_id", "mlflow_parent_run_id") if result.get(k)]
+        tracker = Tracker(connect=False) if run_ids else None
         for run_id in run_ids:
             try:
-                tracker = Tracker(uri=None, connect=False)
                 with tracker.fail_fast():
                     tracker.set_tags(run_id, {"prefect_state_lost": note})
             except Exception as tag_err:  # noqa: BLE001 - the log line above is the record then
