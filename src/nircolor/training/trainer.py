@@ -187,6 +187,11 @@ class CycleGAN:
             # autotuned conv algorithms on the fast path; the plain path keeps torch's defaults
             torch.backends.cudnn.benchmark = t.channels_last or t.compile or t.precision != "fp32"
         if t.compile:
+            # Each network is traced twice (inputs with and without grad); the generators share
+            # one forward, so the default limit of 8 traces per function is too tight.
+            dynamo_config = torch._dynamo.config
+            limit = "recompile_limit" if hasattr(dynamo_config, "recompile_limit") else "cache_size_limit"
+            setattr(dynamo_config, limit, max(getattr(dynamo_config, limit), 32))
             # in place: parameter names (and so checkpoints) stay those of the plain modules
             for net in (g_nir2rgb, g_rgb2nir, d_rgb, d_nir):
                 net.compile(dynamic=False)
