@@ -13,6 +13,7 @@ from prefect.runtime import flow_run
 from nircolor.config import PHASES, Config, Phase, Variant
 from nircolor.data.packed import load_packed
 from nircolor.training.checkpoint import load_checkpoint
+from nircolor.training.distributed import run_phase_parallel
 from nircolor.training.trainer import resume_path, run_phase
 
 from flows.spool import SpooledRun, drain, spool_path
@@ -83,9 +84,14 @@ def train(cfg: Config, variant: Variant, phase: Phase, packed_dir: str, checkpoi
 
     t0 = time.perf_counter()
     try:
-        result = run_phase(phase, variant=variant, cfg=cfg, data=train_arrays, out=out, init=init,
-                           on_epoch_end=on_epoch_end, progress=True,
-                           provenance={**provenance, **runs})  # fmt: skip
+        if cfg.train.nproc > 1:  # data-parallel: torchrun processes; epochs come back as they finish
+            result = run_phase_parallel(phase, variant=variant, cfg=cfg, packed_dir=packed_dir, out=out,
+                                        init=init, on_epoch_end=on_epoch_end, progress=True,
+                                        provenance={**provenance, **runs})  # fmt: skip
+        else:
+            result = run_phase(phase, variant=variant, cfg=cfg, data=train_arrays, out=out, init=init,
+                               on_epoch_end=on_epoch_end, progress=True,
+                               provenance={**provenance, **runs})  # fmt: skip
     except BaseException:
         mlflow_run.finish("FAILED")  # a rerun resumes it and reopens the run
         mlflow_run.close()

@@ -33,11 +33,13 @@ def write_csv(path: str | Path, table: pd.DataFrame) -> Path:
 
 def run_stage(main: Callable[[], None]) -> None:
     """Run a stage; turn the errors a person can fix into one clear message and exit code 2."""
+    from flows.common import PrefectUnavailable
+    from flows.tracking import TrackingUnavailable
     from nircolor.data.layout import DatasetError
     from nircolor.training.checkpoint import CheckpointError
 
     try:
         main()
-    except (ConfigError, DatasetError, CheckpointError) as err:
+    except (ConfigError, DatasetError, CheckpointError, TrackingUnavailable, PrefectUnavailable) as err:
         print(f"\n{type(err).__name__}: {err}", file=sys.stderr)
         sys.exit(2)

@@ -42,7 +42,8 @@ def main() -> int:
     ap.add_argument("--packed", required=True)
     ap.add_argument("--out", required=True, help="JSON results (rewritten after every run)")
     ap.add_argument("--runs", nargs="+", default=["eager:0", "fast:0", "eager:1"],
-                    help="path:seed, path in {eager, fast, fast-compile}")  # fmt: skip
+                    help="path:seed[:batch]; path in {eager, bf16 (bf16 + channels_last, the same data "
+                         "stream as eager), fast (+ fused Adam, data on the device), fast-compile}")  # fmt: skip
     ap.add_argument("--variant", default="dense", choices=["baseline", "dense"])
     ap.add_argument("--device", default="auto")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
@@ -58,14 +59,19 @@ def main() -> int:
                "n_val": len(val), "variant": args.variant, "base_overrides": base, "runs": []}  # fmt: skip
     out = Path(args.out)
     for spec in args.runs:
-        path, _, seed = spec.partition(":")
+        path, seed, batch = (spec.split(":") + ["", ""])[:3]
         over = dict(base, **{"train.seed": int(seed or 0)})
+        if batch:
+            over["train.batch_size"] = int(batch)
         if path.startswith("fast"):
             over.update(FAST)
+        elif path == "bf16":
+            over.update({"train.precision": "bf16", "train.channels_last": True})
         if path == "fast-compile":
             over["train.compile"] = True
         cfg = load_config(None, over)
-        run = {"path": path, "seed": int(seed or 0), "overrides": over, "phases": []}
+        run = {"path": path, "seed": int(seed or 0), "batch_size": cfg.train.batch_size,
+               "overrides": over, "phases": []}  # fmt: skip
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory() as tmp:
             prev = None
@@ -85,7 +91,7 @@ def main() -> int:
                     "train_seconds": sum(r["seconds"] for r in res.history),
                     "last_loss_pair_rgb": res.history[-1]["loss_pair_rgb"] if res.history else None,
                 })  # fmt: skip
-                print(f"[quality] {path}:{seed} {phase} epoch {meta['epoch']}: PSNR {avg['psnr']:.2f} dB "
+                print(f"[quality] {spec} {phase} epoch {meta['epoch']}: PSNR {avg['psnr']:.2f} dB "
                       f"SSIM {avg['ssim']:.3f} AE {avg['ae']:.2f}", file=sys.stderr, flush=True)  # fmt: skip
         run["wall_seconds"] = time.perf_counter() - t0
         results["runs"].append(run)

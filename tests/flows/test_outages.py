@@ -441,3 +441,24 @@ def test_a_call_the_server_refuses_moves_aside_and_is_recorded(tracker, tmp_path
     assert record["rejected"]["runs"]["f" * 32]["metrics"] == {"1": ["train/loss_g"]}
     assert record["rejected"]["runs"][run_id]["artifacts"] == ["checkpoints/gone.pt"]
     assert len(Spool(tmp_path / "phase1.mlflow-rejected.jsonl")) == 2
+
+
+def test_data_parallel_phase_through_the_flow_logs_every_epoch(pointed, packed_dir, tmp_path):
+    """`train.nproc: 2` (the params switch): the flow starts torchrun (2 gloo ranks); rank 0's
+    epochs reach MLflow as they finish, the checkpoint is written once, the run finishes.
+    (Kept beside the outage tests to share their real servers.)"""
+    from nircolor.config import load_config
+
+    from flows.tracking import Tracker
+
+    cfg = load_config(None, {**TINY_OVERRIDES, "schedule.phase1": 2, "train.nproc": 2, "train.pool_size": 0,
+                             "train.num_threads": 1, "tracking.experiment": "ddp-flow"})  # fmt: skip
+    ckpt = tmp_path / "ckpt"
+    out = run_train(cfg, packed_dir, ckpt)
+    assert [r["epoch"] for r in out["history"]] == [1, 2]
+    assert sorted(p.name for p in ckpt.iterdir()) == ["phase1.pt"]
+    tracker = Tracker("ddp-flow", uri=pointed["mlflow_uri"])
+    steps = metric_steps(tracker.client, out["mlflow_run_id"])
+    assert steps and all(s == [1, 2] for s in steps.values()), steps
+    run = tracker.client.get_run(out["mlflow_run_id"])
+    assert run.info.status == "FINISHED" and run.data.params["train.nproc"] == "2"

@@ -191,3 +191,21 @@ def test_discriminator_map_size():
     assert d(torch.rand(1, 3, 256, 256)).shape == (1, 1, 30, 30)
     assert d(torch.rand(2, 3, 32, 32)).shape == (2, 1, 2, 2)
     assert build_discriminator(1, ndf=8)(torch.rand(1, 1, 64, 64)).shape == (1, 1, 6, 6)
+
+
+@pytest.mark.parametrize("shape,size", [((2, 8, 16, 16), (128, 128)), ((1, 4, 32, 32), (64, 64)),
+                                        ((2, 3, 5, 7), (12, 9)), ((1, 2, 4, 4), (4, 4))])  # fmt: skip
+def test_matmul_bilinear_upsampling_equals_interpolate(shape, size):
+    """The dense links' upsampling (two matmuls) is F.interpolate's bilinear, forward and backward."""
+    import torch.nn.functional as F
+
+    from nircolor.models.unet import upsample_bilinear
+
+    x = torch.randn(*shape, dtype=torch.float64, requires_grad=True)
+    ours = upsample_bilinear(x, size)
+    ref = F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+    assert torch.allclose(ours, ref, atol=1e-12)
+    g = torch.randn_like(ref)
+    (ga,) = torch.autograd.grad(ours, x, g)
+    (gb,) = torch.autograd.grad(ref, x, g)
+    assert torch.allclose(ga, gb, atol=1e-12)

@@ -32,7 +32,8 @@ concatenation order of the receiving block's input:
 - ``DENSE_LINKS[0] = (4, 3)``: the output block reads ``[x1, up8(y4), up4(y3), y1]``
   = 1 + 8 + 4 + 1 = 14ngf.
 
-Upsampling is bilinear with ``align_corners=False``. At other sizes the same levels are used
+Upsampling is bilinear with ``align_corners=False`` (``upsample_bilinear``: the same weights as
+``F.interpolate``, computed as two matmuls). At other sizes the same levels are used
 (``y_k`` at ``H / 2**k``), so the dense links need ``depth >= 5``, i.e. ``image_size >= 32``.
 
 The reference applies its down-path LeakyReLU in place, which overwrites the stored skip with
@@ -42,6 +43,7 @@ ReLU(LeakyReLU(x)) = ReLU(x), the activations here are out of place with identic
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Literal
 
@@ -155,14 +157,47 @@ class UNetGenerator(nn.Module):
             inputs = [x] if k == self.depth - 1 else [skips[k + 1]]
             size = skips[k + 1].shape[-2:]
             inputs += [
-                F.interpolate(feats[src], size=size, mode="bilinear", align_corners=False)
-                for src in self.dense_links.get(k, ())
+                upsample_bilinear(feats[src], size) for src in self.dense_links.get(k, ())
             ]  # (B, ch(src), H/2^(k+1), W/2^(k+1)) each
             if k != self.depth - 1:
                 inputs.append(x)  # y_{k+1}
             x = up(torch.cat(inputs, dim=1))  # (B, ch(k) or out, H/2^k, W/2^k)
             feats[k] = x
         return x  # (B, out, H, W) in [-1, 1]
+
+
+@functools.lru_cache(maxsize=64)
+def _interpolation_matrix(n_in: int, n_out: int, device: torch.device, dtype: torch.dtype) -> Tensor:
+    """(n_out, n_in) weights of 1-D linear interpolation, ``align_corners=False`` (PyTorch's rule:
+    source = (i + 0.5)·n_in/n_out − 0.5, clamped at 0; the right neighbour clamped at the edge)."""
+    src = ((torch.arange(n_out, dtype=torch.float64) + 0.5) * (n_in / n_out) - 0.5).clamp_(min=0)
+    i0 = src.floor().long().clamp_(max=n_in - 1)
+    i1 = (i0 + 1).clamp_(max=n_in - 1)
+    w1 = src - i0
+    m = torch.zeros(n_out, n_in, dtype=torch.float64)
+    rows = torch.arange(n_out)
+    m.index_put_((rows, i0), 1.0 - w1, accumulate=True)
+    m.index_put_((rows, i1), w1, accumulate=True)
+    return m.to(device=device, dtype=dtype)
+
+
+def upsample_bilinear(x: Tensor, size: tuple[int, int] | torch.Size) -> Tensor:
+    """``F.interpolate(x, size, mode="bilinear", align_corners=False)`` as two small matmuls.
+
+    Bilinear resizing is separable: rows then columns, each a fixed (out, in) matrix with two
+    non-zero weights per row. As matmuls its backward is two more matmuls, where PyTorch's
+    ``upsample_bilinear2d_backward`` scatters with atomics: on an H200 the dense generator's
+    upsampling forward + backward was 44% of a training step's GPU time (docs/benchmarks.md).
+    Same weights, so equal to F.interpolate up to float rounding.
+    """
+    h_out, w_out = int(size[0]), int(size[1])
+    h_in, w_in = x.shape[-2], x.shape[-1]
+    dtype = x.dtype if x.dtype in (torch.float16, torch.bfloat16, torch.float64) else torch.float32
+    # compiled code bakes the matrices in as constants: there, skip the (untraceable) cache
+    build = _interpolation_matrix.__wrapped__ if torch.compiler.is_compiling() else _interpolation_matrix
+    mh = build(h_in, h_out, x.device, dtype)  # (H_out, H_in)
+    mw = build(w_in, w_out, x.device, dtype)  # (W_out, W_in)
+    return mh @ (x @ mw.T)  # (B, C, H_in, W_out) → (B, C, H_out, W_out)
 
 
 class DenseUNetGenerator(UNetGenerator):
