@@ -61,7 +61,8 @@ def project_env(root: Path, prefect_api: str) -> dict[str, str]:
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         "MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
         "PREFECT_API_URL": prefect_api,
-        "PYTHONPATH": "",
+        # the copy's own package, not the editable install's: DVC hashes the copy's src/
+        "PYTHONPATH": str(root / "src"),
     }
 
 

@@ -159,16 +159,26 @@ def test_checkpoint_is_self_describing(tiny_pack, tmp_path, tiny_cfg):
 
 
 class _Exploit:
+    """Unpickling this calls os.mkdir(marker): code run by merely loading the file."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
     def __reduce__(self):
-        return (print, ("pwned",))
+        import os
+
+        return (os.mkdir, (self.marker,))
 
 
 def test_malicious_pickle_is_refused(tmp_path):
-    evil = tmp_path / "evil.pt"
+    evil, marker = tmp_path / "evil.pt", tmp_path / "pwned"
     with open(evil, "wb") as fh:
-        pickle.dump({"format": "nircolor-checkpoint", "payload": _Exploit()}, fh, protocol=2)
+        pickle.dump({"format": "nircolor-checkpoint", "payload": _Exploit(marker)}, fh, protocol=2)
     with pytest.raises(CheckpointError, match="not a loadable nircolor checkpoint"):
         load_checkpoint(evil)
+    assert not marker.exists(), "the pickle's code ran"
+    pickle.loads(evil.read_bytes())  # the same file through plain pickle does run it
+    assert marker.is_dir()
 
 
 def test_foreign_and_truncated_checkpoints_are_refused(tmp_path):
