@@ -148,3 +148,28 @@ def test_compare_any_two_registered_versions(project, monkeypatch):
     assert next(line for line in md.splitlines() if line.startswith("| average |")) == avg_row
     by_number = compare("1", "champion", str(root / "artifacts" / "packed"), device="cpu")
     assert "1 (v1," in by_number
+
+
+def test_fast_path_and_torchrun_run_through_the_same_pipeline(project):
+    """The fast-path switches and `train.nproc: 2` are params like any other: `dvc repro` reruns
+    the dense chain only, each phase runs as 2 torchrun processes, and every output is there.
+    (Last in the module: it leaves the project on the new params.)"""
+    from nircolor.training.checkpoint import load_checkpoint
+
+    root, env, _ = project
+    fast = {"train": {"precision": "bf16", "channels_last": True, "data_on_device": True, "nproc": 2,
+                      "num_threads": 1}}  # fmt: skip
+    path = root / "params.yaml"
+    params = yaml.safe_load(path.read_text())
+    _set_dotted(params, "variants.dense.overrides", fast)
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    out = _run(["dvc", "repro"], root, env, timeout=900)
+    ran = {line.split("'")[1] for line in out.stdout.splitlines() if line.startswith("Running stage")}
+    assert ran == {"phase1@dense", "phase2@dense", "phase3@dense", "evaluate@dense", "compare"}, ran
+    state = load_checkpoint(root / "artifacts" / "checkpoints" / "dense" / "phase3.pt")
+    assert state["complete"] and state["config"]["train"]["precision"] == "bf16"
+    assert state["config"]["train"]["nproc"] == 2
+    metrics = json.loads((root / "artifacts" / "metrics" / "dense" / "phase1.json").read_text())
+    assert metrics["epochs"] == 2 and metrics["lost_epochs"] == 0
+    assert (root / "artifacts" / "reports" / "table1.md").is_file()
+    assert "Data and pipelines are up to date" in _run(["dvc", "repro"], root, env).stdout

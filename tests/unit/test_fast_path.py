@@ -171,3 +171,30 @@ def test_two_process_data_parallel_matches_one_process(tiny_dataset, tmp_path, t
                         init=single.checkpoint, progress=False)  # fmt: skip
     assert res2.history[0]["mode"] == "unpaired" and res2.history[0]["images"] == 10
     assert res2.history[0]["loss_g"] == pytest.approx(single2.history[0]["loss_g"], rel=1e-3)
+
+
+def test_bench_reports_both_paths_their_ratio_and_matmul_fractions(tmp_path, capsys):
+    """`nircolor bench --json PATH` at toy size: the keys a pipeline or a person tracks are there
+    and consistent with the per-path figures (speed itself is not asserted: not a timed test)."""
+    from nircolor.cli import main
+
+    out = tmp_path / "bench.json"
+    rc = main(["bench", "--device", "cpu", "--variant", "baseline", "--image-size", "32", "--steps", "1",
+               "--warmup", "1", "--repeats", "2", "--infer-batch", "2", "--no-compile", "--json", str(out)])  # fmt: skip
+    assert rc == 0
+    table = capsys.readouterr().out
+    assert "fast over eager" in table and "| baseline | eager |" in table and "| baseline | fast |" in table
+    import json as _json
+
+    report = _json.loads(out.read_text())
+    entry = report["variants"]["baseline"]
+    e, f = entry["paths"]["eager"], entry["paths"]["fast"]
+    assert entry["train_speedup"] == pytest.approx(f["train"]["images_per_s"] / e["train"]["images_per_s"])
+    assert entry["infer_speedup"] == pytest.approx(f["infer"]["images_per_s"] / e["infer"]["images_per_s"])
+    frac = entry["matmul_fraction"]
+    assert frac["eager"]["against"] == "fp32" and frac["fast"]["against"] == "bf16"
+    mm = report["matmul_flops"]
+    assert frac["fast"]["train"] == pytest.approx(f["train"]["achieved_flops"] / mm["bf16"])
+    # the same convolutions whatever the precision or layout
+    assert e["train"]["flop_per_image"] > 0 and f["train"]["flop_per_image"] == e["train"]["flop_per_image"]
+    assert e["paired_epoch_s"] == pytest.approx(372 / e["train"]["images_per_s"])
