@@ -8,7 +8,6 @@ import inspect
 import logging
 import os
 import subprocess
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from nircolor.report import write_text_atomic  # noqa: F401  (re-exported: stages and flows write through it)
 
 
 def workspace() -> Path:
@@ -191,18 +192,3 @@ def _set_completed(flow_run_id: str) -> bool:
         return False
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write a text output via a temporary file in the same directory and a rename: a reader (or a
-    stage killed mid-write and run again) never finds a truncated table that looks complete."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be read by others
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

@@ -252,17 +252,23 @@ def html_report(
     return "\n".join(parts) + "\n"
 
 
-def write_html(path: str | os.PathLike[str], text: str) -> Path:
-    """Write an HTML page atomically (temporary file in the same directory, then rename)."""
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write a text output via a temporary file in the same directory and a rename: a reader (or a
+    stage killed mid-write and run again) never finds a truncated file that looks complete."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a report is meant to be read by others
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be read by others
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_html(path: str | os.PathLike[str], text: str) -> Path:
+    """Write an HTML page atomically (`write_text_atomic`)."""
+    return write_text_atomic(path, text)
