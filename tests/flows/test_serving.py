@@ -91,21 +91,14 @@ def served(empty_store, tmp_path_factory):
     argv, env = model_server_command(model_uri, port)  # the default host
     env.update(MLFLOW_TRACKING_URI=uri, MLFLOW_REGISTRY_URI=uri)
     server = lt.Server(argv, env, f"http://127.0.0.1:{port}", root / "server.log")
-    saved = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
-    os.environ.update(MLFLOW_TRACKING_URI=uri, MLFLOW_REGISTRY_URI=uri)
-    try:
-        with server:
-            reference = lt.reference_model(model_uri)  # while the server starts
-            startup = server.wait_ready(120)
-            print(f"\nmodel server up {startup:.1f} s after launch")
-            yield {"lt": lt, "url": server.url, "port": port, "argv": argv, "uri": uri, "model_uri": model_uri,
-                   "reference": reference, "server": server}  # fmt: skip
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with pytest.MonkeyPatch.context() as mp, server:
+        mp.setenv("MLFLOW_TRACKING_URI", uri)
+        mp.setenv("MLFLOW_REGISTRY_URI", uri)
+        reference = lt.reference_model(model_uri)  # while the server starts
+        startup = server.wait_ready(120)
+        print(f"\nmodel server up {startup:.1f} s after launch")
+        yield {"lt": lt, "url": server.url, "port": port, "argv": argv, "uri": uri, "model_uri": model_uri,
+               "reference": reference, "server": server}  # fmt: skip
 
 
 def post(served, body: bytes, content_type: str = "application/json") -> tuple[int, dict | str]:
