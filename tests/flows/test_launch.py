@@ -212,7 +212,11 @@ def test_an_interrupted_launch_interrupts_dvc_and_its_stages(tmp_path):
     seen = tmp_path / "seen"
     code = (
         "import signal, subprocess, sys, time\n"
-        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        # the stage resets SIGINT itself: a shell that ran us in the background would leave it ignored
+        "child = subprocess.Popen([sys.executable, '-c', 'import signal, time; "
+        "signal.signal(signal.SIGINT, signal.default_int_handler); print(1, flush=True); time.sleep(60)'], "
+        "stdout=subprocess.PIPE)\n"
+        "child.stdout.readline()\n"
         f"def bye(*_):\n    open({str(seen)!r}, 'w').write('SIGINT'); child.wait(); sys.exit(130)\n"
         "signal.signal(signal.SIGINT, bye)\n"
         "print('ready', child.pid, flush=True)\n"
