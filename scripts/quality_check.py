@@ -22,19 +22,13 @@ from pathlib import Path
 
 import torch
 
-from nircolor.config import PHASES, load_config
+from nircolor.config import PHASES, load_config, parse_overrides
 from nircolor.data.packed import load_packed
 from nircolor.inference import evaluate_generator, load_generator
 from nircolor.training.trainer import run_phase
 
 FAST = {"train.precision": "bf16", "train.channels_last": True, "train.fused_optim": True,
         "train.data_on_device": True}  # fmt: skip
-
-
-def _value(text: str):
-    import yaml
-
-    return yaml.safe_load(text)
 
 
 def main() -> int:
@@ -52,9 +46,7 @@ def main() -> int:
     size = int(train.paired.nir.shape[1])
     base = {"model.image_size": size, "train.device": args.device, "train.checkpoint_every": 0,
             "train.resume_every": 1000}  # fmt: skip
-    for item in args.set:
-        key, _, value = item.partition("=")
-        base[key] = _value(value)
+    base.update(parse_overrides(args.set))
     results = {"packed": manifest.get("source", str(args.packed)), "n_train": len(train.paired),
                "n_val": len(val), "variant": args.variant, "base_overrides": base, "runs": []}  # fmt: skip
     out = Path(args.out)

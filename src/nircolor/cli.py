@@ -20,14 +20,12 @@ def _banner(text: str) -> None:
 
 
 def _parse_overrides(items: list[str]) -> dict[str, Any]:
-    """`key.sub=value` pairs; values parse as YAML scalars (so 1e-4, true, [1, 2] work)."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise SystemExit(f"nircolor: --set expects key=value, got {item!r}")
-        out[key.strip()] = yaml.safe_load(value)
-    return out
+    from nircolor.config import ConfigError, parse_overrides
+
+    try:
+        return parse_overrides(items)
+    except ConfigError as err:
+        raise SystemExit(f"nircolor: --set: {err}") from None
 
 
 # ---------------------------------------------------------------- synth / validate

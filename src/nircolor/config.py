@@ -267,6 +267,18 @@ def load_config(path: str | Path | None, overrides: dict[str, Any] | None = None
     return parse_config(raw, source + (" + overrides" if overrides else ""))
 
 
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """`key.sub=value` strings (command-line `--set`) → {dotted key: value}; values parse as YAML
+    scalars, so 1e-4, true and [1, 2] keep their types."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"an override must be key=value, got {item!r}")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
 def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
     node = tree
     *parents, leaf = dotted.split(".")

@@ -32,7 +32,7 @@ from typing import Any
 
 import torch
 
-from nircolor.config import PHASES, VARIANTS, Config, load_config, parse_config
+from nircolor.config import PHASES, VARIANTS, Config, load_config, parse_config, parse_overrides
 from nircolor.training.checkpoint import load_checkpoint
 from nircolor.training.trainer import PhaseResult, run_phase
 
@@ -53,18 +53,6 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def _overrides(pairs: list[str]) -> dict[str, Any]:
-    import yaml
-
-    out = {}
-    for item in pairs:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise SystemExit(f"--set expects KEY=VALUE, got {item!r}")
-        out[key] = yaml.safe_load(value)
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     """torchrun entry: join the process group, train the phase, leave."""
     import torch.distributed as dist
@@ -72,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     from nircolor.data.packed import load_packed
 
     args = _parse(argv)
-    cfg = load_config(args.params, _overrides(args.set)).for_variant(args.variant)
+    cfg = load_config(args.params, parse_overrides(args.set)).for_variant(args.variant)
     backend = "nccl" if torch.cuda.is_available() and cfg.train.device != "cpu" else "gloo"
     if backend == "nccl":
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
