@@ -1,4 +1,4 @@
-"""Compare flow: the paper's Table I and Fig. 3 for baseline vs dense, one HTML report, the champion alias."""
+"""Compare flow: Table I with reference floors and paired intervals, Fig. 3, one HTML report, the champion alias."""
 
 from __future__ import annotations
 
@@ -12,45 +12,66 @@ import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from nircolor.comparison import Comparison, compare, differences_markdown, summary_markdown
 from nircolor.config import Config
 from nircolor.data.io import read_image
-from nircolor.data.packed import load_packed
-from nircolor.report import side_by_side, to_markdown
+from nircolor.data.packed import load_lookup, load_packed
+from nircolor.inference import score_outputs
+from nircolor.references import REFERENCES, reference_outputs
+from nircolor.report import PAPER_AVERAGES, side_by_side, to_markdown
 
 from flows.common import write_text_atomic
 from flows.tracking import Tracker
 
-LOWER_IS_BETTER = {"ae"}
 
-
-def choose_champion(averages: dict[str, dict[str, float]], metric: str) -> str:
-    """The documented rule: best average `metric` (PSNR by default; AE counts lower as better);
-    a tie goes to the next metrics in the order psnr, ssim, ae, then to `dense`."""
-    order = [metric] + [m for m in ("psnr", "ssim", "ae") if m != metric]
-
-    def key(variant: str) -> tuple:
-        vals = tuple(-averages[variant][m] if m in LOWER_IS_BETTER else averages[variant][m] for m in order)
-        return (*vals, variant == "dense")
-
-    return max(averages, key=key)
+@task(cache_policy=NO_CACHE)
+def score_references(packed_dir: str, out_dir: str) -> dict[str, str]:
+    """The floors: `gray` (NIR copied to R, G, B) and `lookup` (per-intensity mean RGB fit on the
+    training pairs at ingest), scored like the variants; their images beside the tables."""
+    _, val, _ = load_packed(packed_dir)
+    lookup = load_lookup(packed_dir)
+    out = Path(out_dir) / "references"
+    paths = {}
+    for name in REFERENCES:
+        images = reference_outputs(name, np.asarray(val.nir), lookup)
+        table = score_outputs(val.stems, images, np.asarray(val.rgb))
+        (out / name).mkdir(parents=True, exist_ok=True)
+        np.save(out / name / "outputs.npy", images)
+        paths[name] = str(write_text_atomic(out / name / "table.csv", table.to_csv(index=False)))
+    return paths
 
 
 @task(cache_policy=NO_CACHE)
-def build_tables(eval_dirs: dict[str, str], out_dir: str, title: str) -> dict[str, str]:
+def build_tables(eval_dirs: dict[str, str], reference_tables: dict[str, str], out_dir: str, title: str,
+                 scales: dict[str, str], metric: str) -> dict[str, Any]:  # fmt: skip
+    """Table I (per image, variants then references; MD + CSV), the averages with floors, the
+    paired bootstrap differences (CSV) and the champion line."""
     tables = {v: pd.read_csv(Path(d) / "table.csv") for v, d in eval_dirs.items()}
-    combined = side_by_side(tables)
+    refs = {r: pd.read_csv(p) for r, p in reference_tables.items()}
+    comparison = compare({v: [t] for v, t in tables.items()}, refs, metric=metric)
+    combined = side_by_side({**tables, **refs})
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / "table1.csv", combined.to_csv(index=False))  # atomic, like every report file
-    md = to_markdown(combined, title=title)
+    write_text_atomic(out / "comparisons.csv", comparison.differences_frame().to_csv(index=False))
+    paper = {f"{v}": PAPER_AVERAGES[v] for v in ("baseline", "dense")}
+    md = "\n".join([
+        f"**{title}**", "",
+        *[f"- {v}: {s}" for v, s in scales.items()], "",
+        summary_markdown(comparison, paper),
+        f"**{comparison.champion_line}**", "",
+        differences_markdown(comparison),
+        to_markdown(combined, title="Per image"),
+    ])  # fmt: skip
     write_text_atomic(out / "table1.md", md)
     print(md)
-    return {"csv": str(out / "table1.csv"), "md": str(out / "table1.md")}
+    return {"csv": str(out / "table1.csv"), "md": str(out / "table1.md"),
+            "comparisons": str(out / "comparisons.csv"), "comparison": comparison}  # fmt: skip
 
 
 @task(cache_policy=NO_CACHE)
-def build_fig3(eval_dirs: dict[str, str], packed_dir: str, out_png: str, n: int) -> str:
-    from nircolor.viz import fig3_grid, save_png
+def build_fig3(eval_dirs: dict[str, str], packed_dir: str, lookup_outputs: str, out_png: str, n: int) -> str:
+    from nircolor.viz import fig3_columns, save_png
 
     _, val, _ = load_packed(packed_dir)
     idx = np.linspace(0, len(val) - 1, num=min(n, len(val))).round().astype(int)
@@ -59,74 +80,116 @@ def build_fig3(eval_dirs: dict[str, str], packed_dir: str, out_png: str, n: int)
         v: np.stack([read_image(Path(d) / "images" / f"{name}_rgb.png", "rgb") for name in names])
         for v, d in eval_dirs.items()
     }
+    outputs["lookup (reference)"] = np.load(lookup_outputs)[idx]
     size = val.nir.shape[1]
-    grid = fig3_grid(names, np.asarray(val.nir[idx]), outputs.get("baseline"), outputs.get("dense"),
-                     np.asarray(val.rgb[idx]), scale=max(1, 128 // size))  # fmt: skip
+    grid = fig3_columns(names, np.asarray(val.nir[idx]), outputs, np.asarray(val.rgb[idx]),
+                        scale=max(1, 128 // size))  # fmt: skip
     save_png(out_png, grid)
     return out_png
 
 
 @task(cache_policy=NO_CACHE)
-def build_html(tables: dict[str, str], fig3: str, out_html: str, facts: dict[str, str],
-               notes: list[str], title: str) -> str:  # fmt: skip
+def build_html(tables: dict[str, Any], fig3: str, out_html: str, facts: dict[str, str],
+               notes: list[str], title: str, columns: str) -> str:  # fmt: skip
     from nircolor.report import html_report, write_html
 
+    comparison: Comparison = tables["comparison"]
     table = pd.read_csv(tables["csv"])
     html = html_report(title=title, table=table, table_markdown=Path(tables["md"]).read_text(),
-                       figures=[("Fig. 3: NIR | baseline | dense | ground truth", Path(fig3))],
-                       facts=facts, notes=notes)  # fmt: skip
+                       figures=[(f"Fig. 3: {columns}", Path(fig3))], facts=facts, notes=notes,
+                       summary=comparison.summary, findings=[comparison.champion_line,
+                       *differences_markdown(comparison).splitlines()[2:]])  # fmt: skip
     write_html(out_html, html)
     return out_html
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-def track(cfg: Config, champion: str, versions: dict[str, str], files: list[str],
-          tags: dict[str, str]) -> dict[str, str]:  # fmt: skip
+def track(cfg: Config, champion: str, results: dict[str, dict], files: list[str], fig3: str,
+          metrics: dict[str, Any], tags: dict[str, str]) -> dict[str, str]:  # fmt: skip
     from flows.registry import set_champion
+    from flows.tracking import flatten_params
 
     tracker = Tracker(cfg.tracking.experiment)
     run_id = tracker.variant_run("compare", tags=tags)
     for f in files:
         tracker.log_artifact(run_id, f, "report")
     tracker.log_table(run_id, pd.read_csv(files[0]), "report/table1.json")
+    flat = {k.replace(".", "/"): float(v) for k, v in flatten_params(metrics).items()
+            if v not in ("", None) and _is_float(v)}  # fmt: skip
+    tracker.log_metrics(run_id, flat)
+    # each variant's own run: the floors it is judged against, whether it beats them, and Fig. 3
+    for variant, r in results.items():
+        parent = r.get("mlflow_parent_run_id")
+        if not parent:
+            continue
+        ref = {f"ref/{name}/{m}": v for name, avg in metrics["averages"].items()
+               if name not in results for m, v in avg.items()}  # fmt: skip
+        tracker.log_metrics(parent, ref)
+        beats = metrics["beats_lookup"].get(variant, {})
+        tracker.set_tags(parent, {"beats_lookup_on": ",".join(m for m, b in beats.items() if b) or "none"})
+        tracker.log_image(parent, fig3, "eval/fig3.png")
     reason = f"best average val/{cfg.compare.metric} on the validation pairs (compare.metric)"
-    set_champion(tracker, cfg.tracking.registered_model, versions[champion], reason)
+    set_champion(tracker, cfg.tracking.registered_model, results[champion]["registered_version"], reason)
     tracker.finish(run_id)
     return {"mlflow_run_id": run_id}
+
+
+def _is_float(v: Any) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def scale_line(result: dict[str, Any]) -> str:
+    """'trained at 64 px, scored at 256 px' for one variant's evaluate result."""
+    return f"trained at {result.get('trained_px', '?')} px, scored at {result.get('scored_px', '?')} px"
 
 
 @flow(name="compare", log_prints=True)
 def compare_flow(cfg: Config, eval_dirs: dict[str, str], eval_metrics: dict[str, str],
                  packed_dir: str, out_dir: str, tags: dict[str, str]) -> dict[str, Any]:  # fmt: skip
     """Steps:
-    1. Table I: per-image PSNR/SSIM/AE, baseline and dense side by side, with averages (MD + CSV)
-    2. Fig. 3: a grid of NIR | baseline | dense | ground truth
-    3. one static HTML report holding both
-    4. log them to MLflow and set the registry alias `champion` by the documented rule
+    1. score the reference floors (gray, lookup) on the validation pairs
+    2. Table I: per-image PSNR/SSIM/AE of every variant and reference, averages, paired bootstrap
+       intervals and win counts for each pair of variants and each variant against lookup (MD + CSV)
+    3. Fig. 3: a grid of NIR | each variant | lookup | ground truth
+    4. one static HTML report holding them
+    5. log them to MLflow (the floors and Fig. 3 on each variant's run too) and set the registry
+       alias `champion` by the documented rule
     """
     t0 = time.perf_counter()
     _, val, manifest = load_packed(packed_dir)
     results = {v: json.loads(Path(p).read_text()) for v, p in eval_metrics.items()}
-    averages = {v: {m: r[m] for m in ("psnr", "ssim", "ae")} for v, r in results.items()}
-    champion = choose_champion(averages, cfg.compare.metric)
     data_label = "SYNTHETIC data" if manifest["synthetic"] else "challenge data"
-    title = f"Table I: PSNR (dB) / SSIM / AE (°) on {len(val)} validation pairs ({data_label})"
-    tables = build_tables(eval_dirs, out_dir, title)
-    fig3 = build_fig3(eval_dirs, packed_dir, str(Path(out_dir) / "fig3.png"), cfg.compare.fig3_images)
+    scored = {r.get("scored_px") for r in results.values()}
+    title = (f"Table I: PSNR (dB) / SSIM / AE (°) on {len(val)} validation pairs ({data_label}), "
+             f"scored at {'/'.join(str(s) for s in sorted(scored, key=str))} px")  # fmt: skip
+    refs = score_references(packed_dir, out_dir)
+    scales = {v: scale_line(r) for v, r in results.items()}
+    tables = build_tables(eval_dirs, refs, out_dir, title, scales, cfg.compare.metric)
+    comparison: Comparison = tables["comparison"]
+    lookup_outputs = str(Path(out_dir) / "references" / "lookup" / "outputs.npy")
+    fig3 = build_fig3(eval_dirs, packed_dir, lookup_outputs, str(Path(out_dir) / "fig3.png"), cfg.compare.fig3_images)
+    columns = " | ".join(["NIR", *results, "lookup", "ground truth"])
     facts = {
-        "data": f"{data_label}, {manifest['counts']['train_pairs']} training pairs at "
-                f"{manifest['image_size'][0]} px (sha256 {manifest['sha256'][:12]})",
+        "data": f"{data_label}, {manifest['counts']['train_pairs']} training pairs "
+                f"(native {manifest['source_size'][0]} px, sha256 {manifest['sha256'][:12]})",
+        "scales": "; ".join(f"{v}: {s}" for v, s in scales.items()),
         "unpaired RGB pool": manifest["unpaired_source"],
-        "champion": f"{champion} (best average {cfg.compare.metric}; registry alias @champion)",
+        "champion": f"{comparison.champion_line} (registry alias @champion)",
         "registered versions": ", ".join(f"@{v} = v{r['registered_version']}" for v, r in results.items()),
         "git commit": tags.get("git_commit", "unknown"),
         "DVC experiment": tags.get("dvc_experiment", "workspace"),
     }  # fmt: skip
     notes = list(manifest.get("notes", []))
-    html = build_html(tables, fig3, str(Path(out_dir) / "report.html"), facts, notes, title)
+    html = build_html(tables, fig3, str(Path(out_dir) / "report.html"), facts, notes, title, columns)
     compute = time.perf_counter() - t0
-    versions = {v: r["registered_version"] for v, r in results.items()}
-    tracked = track(cfg, champion, versions, [tables["csv"], tables["md"], fig3, html], tags)
-    print(f"champion: {champion}; report: {html}")
-    return {"champion": champion, "report": html, **tracked, "compute_seconds": compute,
-            **{f"{v}_{m}": averages[v][m] for v in averages for m in averages[v]}}  # fmt: skip
+    metrics = comparison.metrics()
+    files = [tables["csv"], tables["md"], tables["comparisons"], fig3, html]
+    tracked = track(cfg, comparison.champion, results, files, fig3, metrics, tags)
+    print(comparison.champion_line)
+    print(f"report: {html}")
+    return {"champion": comparison.champion, "report": html, **tracked, "compute_seconds": compute,
+            **metrics}  # fmt: skip

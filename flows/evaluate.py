@@ -28,6 +28,7 @@ def score(cfg: Config, checkpoint: str, packed_dir: str, out_dir: str) -> dict[s
     g, meta = load_generator(checkpoint, device)
     _, val, _ = load_packed(packed_dir)
     table, images = evaluate_generator(g, val, device, batch_size=cfg.evaluate.batch_size)
+    trained_px, scored_px = int(meta["trained_px"]), int(val.nir.shape[1])
     out = Path(out_dir)
     (out / "images").mkdir(parents=True, exist_ok=True)
     for stem, image in zip(val.stems, images):
@@ -35,9 +36,11 @@ def score(cfg: Config, checkpoint: str, packed_dir: str, out_dir: str) -> dict[s
     # the table last and atomic: a table.csv on disk always stands for a finished scoring
     write_text_atomic(out / "table.csv", table.to_csv(index=False))
     avg = table.iloc[-1]
+    print(f"{meta['variant']}: trained at {trained_px} px (scale {meta['scale']:g}), scored at {scored_px} px")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     return {"psnr": float(avg["psnr"]), "ssim": float(avg["ssim"]), "ae": float(avg["ae"]),
-            "epoch": int(meta["epoch"]), "compute_seconds": time.perf_counter() - t0}  # fmt: skip
+            "epoch": int(meta["epoch"]), "trained_px": trained_px, "scored_px": scored_px,
+            "scale": float(meta["scale"]), "compute_seconds": time.perf_counter() - t0}  # fmt: skip
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)  # logging + registering is idempotent enough
@@ -54,6 +57,8 @@ def track(cfg: Config, variant: Variant, checkpoint: str, out_dir: str, averages
     tracker.log_table(parent, table, f"eval/{variant}_table1.json")
     metrics = {f"val/{k}": averages[k] for k in ("psnr", "ssim", "ae")}
     tracker.log_metrics(parent, metrics)
+    tracker.set_tags(parent, {"trained_px": averages["trained_px"], "scored_px": averages["scored_px"],
+                              "scale": averages["scale"]})  # fmt: skip
     version = register_generator(tracker, parent, Path(checkpoint), variant=variant,
                                  registered_model=cfg.tracking.registered_model, metrics=metrics)  # fmt: skip
     tracker.finish(parent)
@@ -65,7 +70,8 @@ def track(cfg: Config, variant: Variant, checkpoint: str, out_dir: str, averages
 def evaluate_flow(cfg: Config, variant: Variant, checkpoint: str, packed_dir: str, out_dir: str,
                   tags: dict[str, str]) -> dict[str, Any]:  # fmt: skip
     """Steps:
-    1. colorize the validation NIR images with the phase-3 generator and score them
+    1. colorize the validation NIR images with the phase-3 generator by the inference rule (at its
+       training scale, brought back to native size) and score them at native size
     2. log the per-image table and averages to the variant's MLflow run
     3. register the NIR→RGB generator as a version of `nir-colorizer` with the variant's alias
     """

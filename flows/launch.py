@@ -60,7 +60,6 @@ from prefect import flow
 
 from flows.serve import ServerError, default_root, pipeline_env
 
-VARIANTS = ("baseline", "dense")
 DEPLOYMENT = "nircolor-pipeline"
 TAGS = ["nircolor", "dvc"]
 PARAMS_FILE = "params.yaml"
@@ -86,18 +85,28 @@ class PipelineFailed(RuntimeError):
 # Validation and the command (pure)
 
 
-def check_variants(variants: Iterable[str]) -> list[str]:
-    """The requested variants, deduplicated in order; ValueError naming an unknown one."""
+def known_variants(params_file: Path | None = None) -> tuple[str, ...]:
+    """The variants `params.yaml` lists (its `variants` keys), in order: their one home."""
+    path = params_file or default_root() / PARAMS_FILE
+    params = yaml.safe_load(path.read_text()) or {}
+    return tuple(params.get("variants") or ())
+
+
+def check_variants(variants: Iterable[str] | None, known: Sequence[str] | None = None) -> list[str]:
+    """The requested variants (None: all), deduplicated in order; ValueError naming an unknown one."""
+    known = tuple(known) if known is not None else known_variants()
+    if variants is None:
+        variants = known
     if isinstance(variants, str):  # "dense" would otherwise read as five one-letter variants
         variants = [variants]
     chosen: list[str] = []
     for variant in variants:
-        if variant not in VARIANTS:
-            raise ValueError(f"unknown variant {variant!r}; choose from {list(VARIANTS)}")
+        if variant not in known:
+            raise ValueError(f"unknown variant {variant!r}; choose from {list(known)}")
         if variant not in chosen:
             chosen.append(variant)
     if not chosen:
-        raise ValueError(f"no variant requested; choose from {list(VARIANTS)}")
+        raise ValueError(f"no variant requested; choose from {list(known)}")
     return chosen
 
 
@@ -125,15 +134,17 @@ def check_override_keys(overrides: Mapping[str, Any], params: Mapping[str, Any])
 
 
 def build_dvc_command(
-    variants: Iterable[str] = VARIANTS,
+    variants: Iterable[str] | None = None,
     overrides: Mapping[str, Any] | None = None,
     temp: bool = False,
     queue: bool = False,
     *,
     dvc: str = "dvc",
+    known: Sequence[str] | None = None,
 ) -> list[str]:
     """`dvc exp run [--temp|--queue] -S k=v … evaluate@<v> … [compare]` for the requested variants."""
-    chosen = check_variants(variants)
+    known = tuple(known) if known is not None else known_variants()
+    chosen = check_variants(variants, known)
     if temp and queue:
         raise ValueError("temp and queue exclude each other: a queued experiment always runs in a temporary workspace")
     cmd = [dvc, "exp", "run"]
@@ -146,7 +157,7 @@ def build_dvc_command(
             raise ValueError(f"override key {key!r} is not a dotted parameter name")
         cmd += ["-S", f"{key}={override_text(value)}"]
     cmd += [f"evaluate@{v}" for v in chosen]
-    if set(chosen) == set(VARIANTS):
+    if set(chosen) == set(known):
         cmd.append("compare")
     return cmd
 
@@ -275,7 +286,7 @@ def stream(cmd: Sequence[str], cwd: Path, env: Mapping[str, str]) -> tuple[int, 
 
 @flow(name="launch-pipeline", log_prints=True)
 def launch_pipeline(
-    variants: list[str] = ["baseline", "dense"],  # noqa: B006 - never mutated; shown in the UI
+    variants: list[str] | None = None,
     overrides: dict[str, str] | None = None,
     temp: bool = False,
     queue: bool = False,
@@ -283,7 +294,8 @@ def launch_pipeline(
     """Run the DVC pipeline as an experiment: `dvc exp run` with `-S` overrides for the chosen variants.
 
     Args:
-        variants: which chains to run: ["baseline", "dense"] (both, then compare) or one of them.
+        variants: which chains to run, from params.yaml's `variants` (default: all, then compare),
+            e.g. ["dense"].
         overrides: params.yaml keys to change for this experiment, e.g. {"loss.lambda_pair": "30"}.
         temp: run in a temporary workspace (`dvc exp run --temp`), leaving the checkout alone.
         queue: queue the experiment (`dvc exp run --queue`) and start the queue worker.
@@ -293,13 +305,14 @@ def launch_pipeline(
     overrides = dict(overrides or {})
 
     # 1. validate before anything runs
-    chosen = check_variants(variants)
+    known = known_variants(params_file)
+    chosen = check_variants(variants, known)
     params = yaml.safe_load(params_file.read_text()) or {}
     check_override_keys(overrides, params)
     check_override_values(overrides, params_file, queue)
 
     # 2. the command
-    cmd = build_dvc_command(chosen, overrides, temp, queue, dvc=dvc_executable())
+    cmd = build_dvc_command(chosen, overrides, temp, queue, dvc=dvc_executable(), known=known)
     # a queued experiment runs after this flow (and its temporary server) is gone
     env = _child_env(durable=queue)
     if "PREFECT_API_URL" not in env:
@@ -358,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help=f"serve the deployment {DEPLOYMENT!r} (needs a running Prefect server)")
     run = sub.add_parser("run", help="launch the pipeline once, from here")
-    run.add_argument("--variant", action="append", choices=VARIANTS, help="repeat for both (default: both)")
+    run.add_argument("--variant", action="append", help="a key of params.yaml: variants; repeat (default: all)")
     run.add_argument("-S", "--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                      help="a params.yaml override, as for dvc exp run -S")  # fmt: skip
     mode = run.add_mutually_exclusive_group()
@@ -382,7 +395,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         try:
             result = launch_pipeline(
-                variants=args.variant or list(VARIANTS), overrides=_parse_sets(args.sets),
+                variants=args.variant, overrides=_parse_sets(args.sets),
                 temp=args.temp, queue=args.queue,
             )  # fmt: skip
         except PipelineFailed as err:

@@ -477,8 +477,13 @@ class Tracker:
 
     @classmethod
     def epoch_rows(cls, epoch: int, record: Mapping[str, Any]) -> list[list[Any]]:
-        """One epoch record → `train/<name>` rows at step = epoch (text fields like mode skipped)."""
-        return cls.metric_rows({f"train/{k}": v for k, v in record.items() if k != "epoch"}, step=int(epoch))
+        """One epoch record → `train/<name>` rows at step = epoch (text fields like mode skipped);
+        the validation curve's `val_psnr`, `val_ssim`, `val_ae` → `val/psnr`, `val/ssim`, `val/ae`."""
+        named = {}
+        for k, v in record.items():
+            if k != "epoch":
+                named[f"val/{k[4:]}" if k.startswith("val_") else f"train/{k}"] = v
+        return cls.metric_rows(named, step=int(epoch))
 
     def log_metric_rows(self, run_id: str, rows: Sequence[Sequence[Any]]) -> None:
         """Rows from `metric_rows`, in batches of MLflow's 1000."""

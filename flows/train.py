@@ -65,7 +65,7 @@ def train(cfg: Config, variant: Variant, phase: Phase, packed_dir: str, checkpoi
     # connect=False: this task only logs to run ids it was handed, so it starts even when the
     # server went down after open_runs
     tracker = Tracker(cfg.tracking.experiment, connect=False)
-    train_arrays, _, _ = load_packed(packed_dir)
+    train_arrays, val, _ = load_packed(packed_dir)
     ckpt_dir = Path(checkpoint_dir)
     out = ckpt_dir / f"{phase}.pt"
     init = ckpt_dir / f"{PHASES[PHASES.index(phase) - 1]}.pt" if phase != "phase1" else None
@@ -77,6 +77,8 @@ def train(cfg: Config, variant: Variant, phase: Phase, packed_dir: str, checkpoi
             f"{variant} {phase} epoch {epoch} ({record['mode']}): G {record['loss_g']:.3f} "
             f"pair_rgb {record['loss_pair_rgb']:.4f} lr {record['lr']:.2e} "
             f"{record['images_per_s']:.1f} img/s"
+            + (f"; validation {record['val_psnr']:.2f} dB / {record['val_ssim']:.3f} / {record['val_ae']:.2f}°"
+               if "val_psnr" in record else "")
         )
         snapshot = out.with_name(f"{out.stem}_epoch{epoch:04d}{out.suffix}")
         if snapshot.exists() and cfg.tracking.log_checkpoints:
@@ -91,7 +93,7 @@ def train(cfg: Config, variant: Variant, phase: Phase, packed_dir: str, checkpoi
         else:
             result = run_phase(phase, variant=variant, cfg=cfg, data=train_arrays, out=out, init=init,
                                on_epoch_end=on_epoch_end, progress=True,
-                               provenance={**provenance, **runs})  # fmt: skip
+                               provenance={**provenance, **runs}, val=val)  # fmt: skip
     except BaseException:
         mlflow_run.finish("FAILED")  # a rerun resumes it and reopens the run
         mlflow_run.close()

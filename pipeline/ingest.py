@@ -19,7 +19,7 @@ def main() -> None:
         result = run_flow(
             ingest_flow, run_tags("ingest"),
             data_dir=cfg.paths.data, packed_dir=str(art / "packed"),
-            report_csv=str(art / "reports" / "ingest.csv"), image_size=cfg.model.image_size,
+            report_csv=str(art / "reports" / "ingest.csv"),
             limit_pairs=cfg.ingest.limit_pairs, limit_online=cfg.ingest.limit_online,
             seed=cfg.ingest.seed,
         )  # fmt: skip

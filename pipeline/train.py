@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from nircolor.config import PHASES, VARIANTS
+from nircolor.config import PHASES
 from pipeline.common import load_params, run_stage, write_csv, write_json
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--variant", required=True, choices=VARIANTS)
+    ap.add_argument("--variant", required=True, help="a key of params.yaml: variants")
     ap.add_argument("--phase", required=True, choices=PHASES)
     args = ap.parse_args()
     cfg = load_params().for_variant(args.variant)
@@ -28,7 +28,14 @@ def main() -> None:
         tags=tags,
     )  # fmt: skip
     history = pd.DataFrame(out["history"])
-    write_csv(art / "plots" / args.variant / f"{args.phase}.csv", history)
+    val_cols = ["val_psnr", "val_ssim", "val_ae"]
+    losses = history.drop(columns=[c for c in [*val_cols, "val_seconds"] if c in history.columns])
+    write_csv(art / "plots" / args.variant / f"{args.phase}.csv", losses)
+    # the validation curve (train.val_every): epochs that were scored, at the global epoch
+    scored = history.dropna(subset=["val_psnr"]) if "val_psnr" in history.columns else None
+    curve = (scored[["epoch", *val_cols]].rename(columns=lambda c: c.removeprefix("val_"))
+             if scored is not None else pd.DataFrame(columns=["epoch", "psnr", "ssim", "ae"]))  # fmt: skip
+    write_csv(art / "plots" / args.variant / f"val_{args.phase}.csv", curve)
     last = history.iloc[-1] if len(history) else None
     summary = {
         "epochs": int(len(history)),
@@ -40,6 +47,11 @@ def main() -> None:
     if last is not None:
         summary.update({k: float(last[k]) for k in history.columns if k.startswith("loss_")})
         summary["images_per_s"] = float(history["images_per_s"].mean())
+        if scored is not None and len(scored):
+            # what the validation curve cost, as a share of the phase's training time
+            summary["val_seconds"] = float(history["val_seconds"].sum())
+            summary["val_cost_share"] = summary["val_seconds"] / max(summary["seconds"], 1e-9)
+            summary.update({f"val_{m}": float(scored.iloc[-1][f"val_{m}"]) for m in ("psnr", "ssim", "ae")})
     write_json(art / "metrics" / args.variant / f"{args.phase}.json", summary)
 
 

@@ -116,7 +116,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(index.summary(), file=sys.stderr)
     _banner("pack")
     manifest = pack_dataset(
-        index, out / "packed", image_size=cfg.model.image_size, limit_pairs=cfg.ingest.limit_pairs,
+        index, out / "packed", limit_pairs=cfg.ingest.limit_pairs,
         limit_online=cfg.ingest.limit_online, seed=cfg.ingest.seed,
     )  # fmt: skip
     train, val, _ = load_packed(out / "packed")
@@ -128,10 +128,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     provenance = {"data_sha256": manifest["sha256"], "unpaired_source": manifest["unpaired_source"]}
     device = resolve_device(cfg.train.device)
     tables = {}
-    for variant in args.variant:
+    for variant in args.variant or list(cfg.variants):
+        vcfg = cfg.for_variant(variant)
         prev = None
         for phase in PHASES:
-            _banner(f"{variant} {phase} ({cfg.schedule.count(phase)} epochs)")
+            _banner(f"{variant} {phase} ({vcfg.schedule.count(phase)} epochs)")
             ckpt = out / "checkpoints" / variant / f"{phase}.pt"
 
             def log_epoch(epoch: int, rec: dict[str, Any]) -> None:
@@ -140,16 +141,18 @@ def cmd_train(args: argparse.Namespace) -> int:
                         f"  epoch {epoch:4d} {rec['mode']:8s} lr {rec['lr']:.2e} "
                         f"G {rec['loss_g']:.3f} pair_rgb {rec['loss_pair_rgb']:.4f} "
                         f"D {rec['loss_d_rgb']:.3f}/{rec['loss_d_nir']:.3f} "
-                        f"{rec['images_per_s']:.1f} img/s", file=sys.stderr,
+                        f"{rec['images_per_s']:.1f} img/s"
+                        + (f" val {rec['val_psnr']:.2f}/{rec['val_ssim']:.3f}/{rec['val_ae']:.2f}"
+                           if "val_psnr" in rec else ""), file=sys.stderr,
                     )  # fmt: skip
 
-            if _finished(ckpt, cfg, provenance):
+            if _finished(ckpt, vcfg, provenance):
                 print(f"  {ckpt} is complete for these params and data: kept", file=sys.stderr)
                 prev = ckpt
                 continue
             result = run_phase(
-                phase, variant=variant, cfg=cfg, data=train, out=ckpt, init=prev,
-                on_epoch_end=log_epoch, progress=not args.quiet, provenance=provenance,
+                phase, variant=variant, cfg=vcfg, data=train, out=ckpt, init=prev,
+                on_epoch_end=log_epoch, progress=not args.quiet, provenance=provenance, val=val,
             )  # fmt: skip
             if result.resumed_from_epoch is not None:
                 print(f"  resumed after epoch {result.resumed_from_epoch}", file=sys.stderr)
@@ -340,7 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", help="YAML of dotted-key overrides, e.g. profiles/demo.yaml")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a parameter, e.g. --set schedule.phase1=10")  # fmt: skip
-    p.add_argument("--variant", nargs="+", choices=["baseline", "dense"], default=["baseline", "dense"])
+    p.add_argument("--variant", nargs="+", default=None,
+                   help="variants of the params' `variants` (default: all of them)")
     p.add_argument("--quiet", action="store_true", help="no progress bars or epoch lines")
     p.set_defaults(func=cmd_train)
 

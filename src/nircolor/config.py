@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-Variant = Literal["baseline", "dense"]
+Variant = str  # a key of `params.yaml: variants`
+Arch = Literal["baseline", "dense"]  # generator architectures (models.unet)
 Phase = Literal["phase1", "phase2", "phase3"]
 Mode = Literal["paired", "unpaired"]
 PHASES: tuple[Phase, ...] = ("phase1", "phase2", "phase3")
-VARIANTS: tuple[Variant, ...] = ("baseline", "dense")
+ARCHS: tuple[Arch, ...] = ("baseline", "dense")
+VARIANTS: tuple[str, ...] = ARCHS  # the paper's two variants, always listed first
+VARIANT_NAME = r"^[a-z][a-z0-9_]{0,31}$"
 
 
 class _Section(BaseModel):
@@ -54,6 +58,12 @@ class ModelConfig(_Section):
     disc_layers: int = Field(3, ge=1)
     dropout: bool = False
     init_std: float = Field(0.02, gt=0.0)
+    # generator architecture; None = the variant's own name (`baseline` or `dense`)
+    arch: Arch | None = None
+    # False: ingest resizes every image to image_size and the generator runs at that scale.
+    # True: training images stay at their native size and each step takes random
+    # image_size×image_size crops of them; the generator then runs at native scale.
+    native_crops: bool = False
 
     @field_validator("image_size")
     @classmethod
@@ -69,6 +79,10 @@ class LossConfig(_Section):
     gan_mode: Literal["vanilla", "lsgan"] = "vanilla"
     lambda_cycle: float = Field(100.0, ge=0.0)
     lambda_pair: float = Field(60.0, ge=0.0)
+    # Terms beyond the paper on the NIR→RGB pair (0 = off; the paper's variants keep 0):
+    lambda_ssim: float = Field(0.0, ge=0.0)  # 1 − SSIM(G(nir), rgb)
+    lambda_angle: float = Field(0.0, ge=0.0)  # mean per-pixel angle between RGB vectors (rad)
+    lambda_edge: float = Field(0.0, ge=0.0)  # L1 between Sobel gradients
 
 
 class OptimConfig(_Section):
@@ -111,6 +125,7 @@ class TrainConfig(_Section):
     fused_optim: bool = False  # fused Adam kernels
     data_on_device: bool = False  # training set resident on the device, augmented there
     nproc: int = Field(1, ge=1)  # data-parallel processes (torchrun); batch_size is the global batch
+    val_every: int = Field(0, ge=0)  # score the validation pairs every N epochs (0 = off)
 
 
 class PathsConfig(_Section):
@@ -160,7 +175,7 @@ class Config(_Section):
     evaluate: EvaluateConfig = EvaluateConfig()
     compare: CompareConfig = CompareConfig()
     tracking: TrackingConfig = TrackingConfig()
-    variants: dict[Variant, VariantSpec] = Field(
+    variants: dict[str, VariantSpec] = Field(
         default_factory=lambda: {"baseline": VariantSpec(), "dense": VariantSpec()}
     )
     synth: SynthConfig = SynthConfig()
@@ -180,9 +195,16 @@ class Config(_Section):
             return self
         return _apply_overrides(self, variant)
 
+    def arch_of(self, variant: Variant) -> Arch:
+        """The generator architecture of a variant (`model.arch`, else the variant's name)."""
+        return resolve_arch(variant, self.for_variant(variant).model)
+
     @model_validator(mode="after")
     def _variants_valid(self) -> "Config":
         for name, spec in self.variants.items():
+            if not re.match(VARIANT_NAME, name):
+                raise ValueError(f"variant name {name!r} must match {VARIANT_NAME}")
+            resolve_arch(name, self.model.model_copy(update=spec.overrides.get("model", {})))
             bad = sorted(set(spec.overrides) - _OVERRIDABLE)
             if bad:
                 raise ValueError(
@@ -200,6 +222,16 @@ class Config(_Section):
                 f"augment.crop_fraction × model.image_size = {crop} px; need at least 8"
             )
         return self
+
+
+def resolve_arch(variant: Variant, model: ModelConfig) -> Arch:
+    """`model.arch` when set, else the variant's name, which must then be an architecture."""
+    arch = model.arch or variant
+    if arch not in ARCHS:
+        raise ValueError(
+            f"variant {variant!r}: no generator architecture; set its model.arch to one of {list(ARCHS)}"
+        )
+    return arch  # type: ignore[return-value]
 
 
 _OVERRIDABLE = {"augment", "model", "loss", "optim", "train", "schedule"}

@@ -1,4 +1,11 @@
-"""Using a trained generator: load it from a checkpoint, colorize arrays of any size, score it."""
+"""Using a trained generator: load it from a checkpoint, colorize arrays of any size, score it.
+
+One inference rule for every path (evaluate, `nircolor colorize`, compare_registered, the served
+model, the validation curves): a checkpoint records the scale its generator was trained at
+(`scale` = training image size / the data's native size). An image is resized by that factor
+(area averaging when smaller), colorized, and the output brought back to the image's own size
+(bicubic); at scale 1 the generator runs on the image as it is. Scores are always taken at the
+validation pairs' native size, so Table I's number is what a user gets from the checkpoint."""
 
 from __future__ import annotations
 
@@ -12,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from nircolor.config import ModelConfig
+from nircolor.config import ModelConfig, resolve_arch
 from nircolor.data.packed import PairArrays
 from nircolor.metrics import evaluate_batch, metrics_table
 from nircolor.models import build_generator
@@ -49,15 +56,19 @@ def load_generator(
     except Exception as err:
         raise CheckpointError(f"{path}: its model config is invalid: {err}") from None
     cin, cout = (1, 3) if direction == "g_nir2rgb" else (3, 1)
-    g = build_generator(
-        state["variant"], cin, cout, ngf=mcfg.ngf, image_size=mcfg.image_size, dropout=mcfg.dropout
-    )
+    try:
+        arch = resolve_arch(state["variant"], mcfg)
+    except ValueError as err:
+        raise CheckpointError(f"{path}: {err}") from None
+    g = build_generator(arch, cin, cout, ngf=mcfg.ngf, image_size=mcfg.image_size, dropout=mcfg.dropout)
     try:
         g.load_state_dict(state["models"][direction])
     except RuntimeError as err:
         raise CheckpointError(f"{path}: weights do not fit the {state['variant']} generator: {err}") from None
     meta = {k: state[k] for k in ("variant", "phase", "epoch", "complete")}
     meta["model"] = mcfg
+    meta["scale"] = g.infer_scale = float(state.get("scale", 1.0))
+    meta["trained_px"] = mcfg.image_size
     return g.to(device).eval(), meta
 
 
@@ -84,13 +95,53 @@ def translate(g: torch.nn.Module, images: Tensor, multiple: int) -> Tensor:
     return ((y + 1.0) / 2.0).clamp_(0.0, 1.0)
 
 
+def scaled_size(h: int, w: int, scale: float) -> tuple[int, int]:
+    """The size an h×w image is colorized at by a generator of this scale."""
+    return max(1, round(h * scale)), max(1, round(w * scale))
+
+
+@torch.no_grad()
+def colorize(g: torch.nn.Module, images: Tensor) -> Tensor:
+    """The inference rule: (B, 1, H, W) NIR in [0, 1] → (B, 3, H, W) RGB in [0, 1], the generator
+    applied at its training scale (`g.infer_scale`, set by `load_generator`; 1.0 when absent)."""
+    scale = float(getattr(g, "infer_scale", 1.0))
+    h, w = images.shape[-2:]
+    sh, sw = scaled_size(h, w, scale)
+    if (sh, sw) == (h, w):
+        return translate(g, images, g.size_multiple)
+    if sh < h and sw < w:
+        small = F.interpolate(images, size=(sh, sw), mode="area")
+    else:
+        small = F.interpolate(images, size=(sh, sw), mode="bicubic", align_corners=False).clamp_(0, 1)
+    y = translate(g, small, g.size_multiple)
+    return F.interpolate(y, size=(h, w), mode="bicubic", align_corners=False).clamp_(0.0, 1.0)
+
+
+def to_uint8(images: Tensor) -> Tensor:
+    """(B, C, H, W) in [0, 1] → the 8-bit values a PNG would hold, as float in [0, 1]."""
+    return (images * 255.0).round_().div_(255.0)
+
+
+def score_outputs(stems, outputs: np.ndarray, targets: np.ndarray, batch_size: int = 6) -> pd.DataFrame:
+    """Table I rows (PSNR/SSIM/AE per image + average) of uint8 outputs against uint8 targets,
+    both (N, H, W, 3); for colorizers that are not generators (the reference rows)."""
+    scores: dict[str, list[Tensor]] = {"psnr": [], "ssim": [], "ae": []}
+    for start in range(0, len(outputs), batch_size):
+        sl = slice(start, start + batch_size)
+        pred = torch.from_numpy(np.array(outputs[sl])).permute(0, 3, 1, 2).double().div(255.0)
+        target = torch.from_numpy(np.array(targets[sl])).permute(0, 3, 1, 2).double().div(255.0)
+        for key, v in evaluate_batch(pred, target).items():
+            scores[key].append(v)
+    return metrics_table(list(stems), *(torch.cat(scores[k]).numpy() for k in ("psnr", "ssim", "ae")))
+
+
 def colorize_array(g: torch.nn.Module, nir: np.ndarray, device: str | torch.device = "cpu") -> np.ndarray:
     """uint8 NIR (H, W) → uint8 RGB (H, W, 3); InputTooLarge above MAX_INFER_PIXELS."""
     reason = infer_size_problem(*np.shape(nir)[:2])
     if reason is not None:
         raise InputTooLarge(reason)
     x = torch.from_numpy(np.array(nir)).float().div_(255.0)[None, None].to(device)
-    y = translate(g, x, g.size_multiple)[0]
+    y = colorize(g, x)[0]
     return (y.permute(1, 2, 0) * 255.0).round_().to(torch.uint8).cpu().numpy()
 
 
@@ -104,7 +155,8 @@ def evaluate_generator(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """PSNR/SSIM/AE per validation image (Table I layout) and the colorized images (N, H, W, 3) uint8.
 
-    Metrics are computed on the 8-bit outputs, as a submitted PNG would be scored.
+    Colorized by the inference rule (`colorize`) at the pairs' own size; metrics are computed on
+    the 8-bit outputs, as a submitted PNG would be scored.
     """
     scores: dict[str, list[Tensor]] = {"psnr": [], "ssim": [], "ae": []}
     outputs = []
@@ -112,7 +164,7 @@ def evaluate_generator(
         nir = torch.from_numpy(np.array(val.nir[start : start + batch_size]))  # copy: packs are read-only maps
         rgb = torch.from_numpy(np.array(val.rgb[start : start + batch_size]))
         x = nir.float().div(255.0).unsqueeze(1).to(device)
-        y = translate(g, x, g.size_multiple)
+        y = colorize(g, x)
         y8 = (y * 255.0).round().to(torch.uint8)
         target = rgb.permute(0, 3, 1, 2).to(device).float().div(255.0)
         batch_scores = evaluate_batch(y8.float().div(255.0), target)

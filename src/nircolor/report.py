@@ -14,12 +14,14 @@ from types import MappingProxyType
 
 import pandas as pd
 
+from nircolor.stats import HIGHER_IS_BETTER
+
 # Averages over the 18 validation pairs published in the VCIP 2020 paper's Table I.
 PAPER_AVERAGES = {
     "baseline": {"psnr": 13.53, "ssim": 0.43, "ae": 9.38},
     "dense": {"psnr": 17.14, "ssim": 0.52, "ae": 5.93},
 }
-METRICS = ("psnr", "ssim", "ae")
+from nircolor.stats import METRICS  # noqa: E402  (one home for the metric names)
 _FORMATS = {"psnr": "{:.2f}", "ssim": "{:.3f}", "ae": "{:.2f}"}
 
 
@@ -65,7 +67,6 @@ def to_markdown(table: pd.DataFrame, *, paper: bool = True, title: str | None = 
 
 PAPER_ROW_LABEL = "paper (VCIP 2020 Table I)"
 _METRIC_LABELS = {"psnr": "PSNR (dB)", "ssim": "SSIM", "ae": "AE (°)"}
-_HIGHER_IS_BETTER = {"psnr": True, "ssim": True, "ae": False}
 _MISSING = "—"
 
 # No external fonts, scripts or images: the page must render the same from a laptop, a CI artifact
@@ -115,13 +116,13 @@ def _best_columns(values: Mapping[str, object]) -> set[str]:
     by_metric: dict[str, list[tuple[float, str]]] = {}
     for col, value in values.items():
         metric = col.rpartition("/")[2]
-        if metric in _HIGHER_IS_BETTER and _is_number(value) and not math.isnan(value):
+        if metric in HIGHER_IS_BETTER and _is_number(value) and not math.isnan(value):
             by_metric.setdefault(metric, []).append((float(value), col))
     best = set()
     for metric, scored in by_metric.items():
         if len(scored) < 2:
             continue
-        pick = max if _HIGHER_IS_BETTER[metric] else min
+        pick = max if HIGHER_IS_BETTER[metric] else min
         top = pick(v for v, _ in scored)
         winners = [c for v, c in scored if v == top]
         if len(winners) == 1:  # a tie has no better side
@@ -189,6 +190,18 @@ def _html_table(table: pd.DataFrame) -> str:
     )
 
 
+def _summary_table(summary: pd.DataFrame) -> str:
+    head = "".join(f'<th scope="col">{_esc(h)}</th>' for h in ("model", *(_METRIC_LABELS[m] for m in METRICS)))
+    rows = []
+    for r in summary.to_dict(orient="records"):
+        label = r["name"] if r.get("kind") != "reference" else f"{r['name']} (reference, no training)"
+        css = ' class="paper"' if r.get("kind") == "reference" else ""
+        cells = "".join(f'<td class="num">{_esc(_format_cell(m, r[m]))}</td>' for m in METRICS)
+        rows.append(f'<tr{css}><td class="label">{_esc(label)}</td>{cells}</tr>')
+    return (f'<table class="metrics summary"><thead><tr>{head}</tr></thead><tbody>'
+            + "".join(rows) + "</tbody></table>")  # fmt: skip
+
+
 def _figure(caption: str, path: Path) -> str:
     data = Path(path).read_bytes()
     if not data.startswith(_PNG_SIGNATURE):
@@ -208,6 +221,8 @@ def html_report(
     figures: Sequence[tuple[str, Path]] = (),
     facts: Mapping[str, str] = MappingProxyType({}),
     notes: Sequence[str] = (),
+    summary: pd.DataFrame | None = None,
+    findings: Sequence[str] = (),
 ) -> str:
     """One static, self-contained HTML page: facts, Table I, figures, notes. Same inputs → same text.
 
@@ -216,7 +231,9 @@ def html_report(
     with the paper's published averages, and in each row the strictly best value of each metric
     across variants (higher PSNR/SSIM, lower AE) marked `class="better"`. Figures are PNG files
     embedded as base64 data URIs; there is no script and no external resource. All text is
-    escaped. `table_markdown`, when given, is shown verbatim for copying.
+    escaped. `table_markdown`, when given, is shown verbatim for copying. `summary` (rows name,
+    kind, psnr, ssim, ae: the variants' averages and the reference floors, from
+    `comparison.compare`) and `findings` (champion line, intervals, win counts) come first.
     """
     parts = [
         "<!DOCTYPE html>",
@@ -235,6 +252,12 @@ def html_report(
         parts.append('<dl class="facts">')
         parts += [f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in facts.items()]
         parts.append("</dl>")
+    if summary is not None:
+        parts += ["<h2>Averages, with the reference floors</h2>", _summary_table(summary)]
+    if findings:
+        parts += ["<h2>Comparison</h2>", "<ul>"]
+        parts += [f"<li>{_esc(line.removeprefix('- '))}</li>" for line in findings if line.strip()]
+        parts.append("</ul>")
     parts += ["<h2>Table I: per-image PSNR / SSIM / AE</h2>", _html_table(table)]
     if table_markdown is not None:
         parts.append(

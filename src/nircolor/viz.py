@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # albumentations and cv2 are heavy; only augmentation_preview
 
 __all__ = [
     "FIG3_COLUMNS",
+    "fig3_columns",
     "FONT_SIZE",
     "PREVIEW_COLUMNS",
     "TEXT_COLOR",
@@ -183,6 +184,24 @@ def fig3_grid(
     columns = [(FIG3_COLUMNS[0], nir)]
     columns += [(t, a) for t, a in zip(FIG3_COLUMNS[1:3], (baseline, dense)) if a is not None]
     columns.append((FIG3_COLUMNS[3], truth))
+    for title, array in columns:
+        if len(array) != n:
+            raise ValueError(f"{title}: {len(array)} images for {n} names")
+    cells = [[array[i] for _, array in columns] for i in range(n)]
+    return image_grid(cells, col_titles=[t for t, _ in columns], row_titles=list(names), scale=scale)
+
+
+def fig3_columns(
+    names: Sequence[str],
+    nir: np.ndarray,
+    outputs: Mapping[str, np.ndarray],
+    truth: np.ndarray,
+    *,
+    scale: int = 1,
+) -> np.ndarray:
+    """Fig. 3 for any set of colorizers: columns NIR | each of `outputs` in order | ground truth."""
+    n = len(names)
+    columns = [("NIR", nir), *outputs.items(), ("ground truth", truth)]
     for title, array in columns:
         if len(array) != n:
             raise ValueError(f"{title}: {len(array)} images for {n} names")

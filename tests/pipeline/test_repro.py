@@ -3,6 +3,8 @@ a second `dvc repro` does nothing, and parameter changes rerun only what they to
 
 from __future__ import annotations
 
+import pandas as pd
+
 import json
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from nircolor.config import _set_dotted
 from tests.pipeline._project import make_project, prefect_server, project_env
 from tests.pipeline._project import run as _run
 
-VARIANTS = ("baseline", "dense")
+VARIANTS = ("baseline", "dense", "dense_plus")  # params.yaml: variants
 PHASES = ("phase1", "phase2", "phase3")
 
 
@@ -41,9 +43,22 @@ def test_repro_builds_every_output(project):
         for p in PHASES:
             assert (art / "checkpoints" / v / f"{p}.pt").is_file()
             assert (art / "plots" / v / f"{p}.csv").is_file()
+            curve = pd.read_csv(art / "plots" / v / f"val_{p}.csv")  # train.val_every = 1 (tiny)
+            assert list(curve.columns) == ["epoch", "psnr", "ssim", "ae"] and len(curve) == 2
         assert len(list((art / "eval" / v / "images").glob("*.png"))) == 2
+        assert json.loads((art / "metrics" / v / "evaluate.json").read_text())["scored_px"] == 32
     table = (art / "reports" / "table1.md").read_text()
-    assert "SYNTHETIC" in table and "baseline/psnr" in table and "dense/psnr" in table
+    assert "SYNTHETIC" in table and "baseline/psnr" in table and "dense_plus/psnr" in table
+    # the floors, their rows and columns, intervals and win counts
+    assert "lookup (reference, no training)" in table and "gray (reference, no training)" in table
+    assert "lookup/psnr" in table and "gray/ae" in table and "trained at 32 px, scored at 32 px" in table
+    assert "dense − baseline, PSNR" in table and "dense_plus − lookup, AE" in table and "wins" in table
+    assert "champion: " in table
+    comparisons = pd.read_csv(art / "reports" / "comparisons.csv")
+    assert len(comparisons) == 3 * (3 + 3)  # 3 variant pairs + 3 variants vs lookup, 3 metrics each
+    metrics = json.loads((art / "metrics" / "compare.json").read_text())
+    assert set(metrics["averages"]) == {*VARIANTS, "gray", "lookup"}
+    assert set(metrics["beats_lookup"]) == set(VARIANTS)
     html = (art / "reports" / "report.html").read_text()
     assert "data:image/png;base64," in html and "paper (VCIP 2020 Table I)" in html
     assert (art / "augment" / "augmentation.json").is_file() and (art / "augment" / "preview.png").is_file()
@@ -108,11 +123,17 @@ def test_mlflow_holds_parent_and_phase_runs_tables_and_aliases(project):
                 child.data.tags["phase"]
             ]
         assert {"val/psnr", "val/ssim", "val/ae"} <= set(parent.data.metrics)
+        assert {"ref/lookup/psnr", "ref/gray/ae"} <= set(parent.data.metrics)
+        assert "beats_lookup_on" in parent.data.tags
+        curve = {c.data.tags["phase"]: client.get_metric_history(c.info.run_id, "val/psnr") for c in children}
+        assert [m.step for m in curve["phase3"]] == [5, 6]  # by global epoch
         artifacts = [a.path for a in client.list_artifacts(parent.info.run_id, "eval")]
         assert any(a.endswith(f"{v}_table1.json") for a in artifacts)
+        assert "eval/fig3.png" in artifacts
     aliases = {a: client.get_model_version_by_alias("nir-colorizer", a) for a in ("baseline", "dense", "champion")}
     assert aliases["baseline"].version != aliases["dense"].version
-    assert aliases["champion"].version in (aliases["baseline"].version, aliases["dense"].version)
+    aliases["dense_plus"] = client.get_model_version_by_alias("nir-colorizer", "dense_plus")
+    assert aliases["champion"].version in {aliases[v].version for v in VARIANTS}
 
 
 def test_prefect_recorded_every_stage_with_tags(project, prefect_api):
@@ -129,7 +150,7 @@ def test_prefect_recorded_every_stage_with_tags(project, prefect_api):
 
     runs = asyncio.run(flow_runs())
     names = sorted(n for n, *_ in runs)
-    assert names == sorted(["ingest", "augment", "compare"] + ["train-phase"] * 6 + ["evaluate"] * 2)
+    assert names == sorted(["ingest", "augment", "compare"] + ["train-phase"] * 9 + ["evaluate"] * 3)
     assert all(state == "COMPLETED" for *_, state in runs), [(f, n, st) for f, n, _, st in runs]
     dense_phase2 = [tags for f, name, tags, _ in runs if f == "train-phase" and name == "dense-phase2"]
     assert dense_phase2 and {"variant:dense", "phase:phase2", "dvc_experiment:workspace"} <= dense_phase2[0]
@@ -137,17 +158,23 @@ def test_prefect_recorded_every_stage_with_tags(project, prefect_api):
 
 def test_compare_any_two_registered_versions(project, monkeypatch):
     root, env, _ = project
-    from flows.compare_registered import compare
+    from flows.compare_registered import compare, compare_groups
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", env["MLFLOW_TRACKING_URI"])
     md = compare("baseline", "dense", str(root / "artifacts" / "packed"), device="cpu")
-    assert "| average |" in md and "baseline (v" in md and "dense (v" in md
-    # the same numbers as the pipeline's own evaluate stage
-    table = (root / "artifacts" / "reports" / "table1.md").read_text()
-    avg_row = next(line for line in table.splitlines() if line.startswith("| average |"))
-    assert next(line for line in md.splitlines() if line.startswith("| average |")) == avg_row
+    assert "| average |" in md and "baseline: baseline = v" in md and "dense: dense = v" in md
+    assert "lookup (reference, no training)" in md and "[" in md  # floors and intervals
+    # the same numbers as the pipeline's own evaluate stage (same inference rule, same scoring)
+    table = pd.read_csv(root / "artifacts" / "reports" / "table1.csv").set_index("image")
+    row = next(line for line in md.splitlines() if line.startswith("| average |"))
+    cells = [c.strip() for c in row.strip("|").split("|")][1:]
+    want = [f"{table.loc['average', f'{v}/{m}']:{fmt}}" for v in ("baseline", "dense")
+            for m, fmt in (("psnr", ".2f"), ("ssim", ".3f"), ("ae", ".2f"))]
+    assert cells == want
     by_number = compare("1", "champion", str(root / "artifacts" / "packed"), device="cpu")
-    assert "1 (v1," in by_number
+    assert "1: 1 = v1" in by_number
+    seeds = compare_groups({"a": ["1", "baseline"], "b": ["dense"]}, str(root / "artifacts" / "packed"), device="cpu")
+    assert "(2 runs)" in seeds and " ± " in seeds and "× up to 2 runs" in seeds
 
 
 def test_fast_path_and_torchrun_run_through_the_same_pipeline(project):

@@ -12,6 +12,7 @@ import numpy as np
 
 from nircolor.data.io import ImageError
 from nircolor.data.layout import DatasetError, DatasetIndex, Problem, load_pairs, load_rgb
+from nircolor.references import fit_lookup
 
 MANIFEST = "manifest.json"
 
@@ -41,6 +42,7 @@ class TrainArrays:
     paired: PairArrays
     online_rgb: np.ndarray  # (M, H, W, 3) uint8; M may be 0
     unpaired_source: str  # "RGB-Online+RGB-Registered" or "RGB-Registered (substitute: no RGB-Online)"
+    scale: float = 1.0  # packed size / the data's native size (0.25: 256 px images packed at 64)
 
     @property
     def unpaired_size(self) -> int:
@@ -66,7 +68,7 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
         raise
 
 
-def _resize(stack: np.ndarray, size: int) -> np.ndarray:
+def resize_stack(stack: np.ndarray, size: int) -> np.ndarray:
     """Resize a uint8 stack to size×size: area averaging down (no aliasing), bicubic up."""
     import cv2
 
@@ -94,7 +96,11 @@ def pack_dataset(
 ) -> dict:
     """Decode a validated dataset once into .npy arrays; return the manifest written beside them.
 
-    `image_size` resizes every image (None keeps the dataset's size); `limit_pairs` and
+    `image_size` resizes the training images and the unpaired pool (None keeps the dataset's
+    size: the pipeline's packs are native, and the trainer resizes in memory when the model's
+    scale asks for it); the validation pairs always stay at their native size, where
+    every score is taken. The per-intensity lookup reference (`references.fit_lookup`) is fit
+    on the packed training pairs at native size and stored as `lookup.npy`. `limit_pairs` and
     `limit_online` keep a seeded subset of the training pairs / RGB-Online images (the
     validation pairs are always kept whole). The manifest lists every file and what happened
     to it, and is written last, so a directory without one is never taken for a finished pack.
@@ -107,7 +113,8 @@ def pack_dataset(
     keep_online = _subset(len(index.unpaired_rgb), limit_online, rng)
     pairs = [index.pairs[i] for i in keep_pairs]
     online_paths = [index.unpaired_rgb[i] for i in keep_online]
-    size = image_size or index.image_size[0]
+    native = index.image_size[0]
+    size = image_size or native
 
     try:
         train_nir, train_rgb = load_pairs(pairs)
@@ -118,11 +125,12 @@ def pack_dataset(
         reason = f"{err.reason} (found while packing, after validation passed: did the file change?)"
         raise DatasetError([Problem(err.path, reason)], root=index.root) from None
     arrays = {
-        "train_nir": _resize(train_nir, size),
-        "train_rgb": _resize(train_rgb, size),
-        "online_rgb": _resize(online, size) if len(online) else np.zeros((0, size, size, 3), np.uint8),
-        "val_nir": _resize(val_nir, size),
-        "val_rgb": _resize(val_rgb, size),
+        "train_nir": resize_stack(train_nir, size),
+        "train_rgb": resize_stack(train_rgb, size),
+        "online_rgb": resize_stack(online, size) if len(online) else np.zeros((0, size, size, 3), np.uint8),
+        "val_nir": val_nir,
+        "val_rgb": val_rgb,
+        "lookup": fit_lookup(train_nir, train_rgb),
     }
     digest = hashlib.sha256()
     for name, arr in arrays.items():
@@ -136,6 +144,7 @@ def pack_dataset(
         "synthetic": index.is_synthetic,
         "source_size": list(index.image_size),
         "image_size": [size, size],
+        "scale": size / native,  # the generator's scale (TrainArrays.scale)
         "train_stems": [p.stem for p in pairs],
         "val_stems": [p.stem for p in index.validation],
         "online_files": [p.name for p in online_paths],
@@ -185,6 +194,14 @@ def _load(out: Path, name: str, mmap: bool) -> np.ndarray:
     return np.load(out / f"{name}.npy", mmap_mode="r" if mmap else None)
 
 
+def load_lookup(out_dir: str | Path) -> np.ndarray:
+    """The pack's per-intensity lookup table (256, 3), fit on its training pairs only."""
+    path = Path(out_dir) / "lookup.npy"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: missing; the pack predates the reference rows (run ingest again)")
+    return np.load(path)
+
+
 def load_packed(out_dir: str | Path, *, mmap: bool = True) -> tuple[TrainArrays, PairArrays, dict]:
     """Open a pack written by `pack_dataset`: (training arrays, validation pairs, manifest)."""
     out = Path(out_dir)
@@ -197,5 +214,7 @@ def load_packed(out_dir: str | Path, *, mmap: bool = True) -> tuple[TrainArrays,
     val = PairArrays(
         _load(out, "val_nir", mmap), _load(out, "val_rgb", mmap), tuple(manifest["val_stems"])
     )
-    train = TrainArrays(paired, _load(out, "online_rgb", mmap), manifest["unpaired_source"])
+    train = TrainArrays(
+        paired, _load(out, "online_rgb", mmap), manifest["unpaired_source"], float(manifest.get("scale", 1.0))
+    )
     return train, val, manifest

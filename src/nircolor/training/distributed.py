@@ -32,7 +32,7 @@ from typing import Any
 
 import torch
 
-from nircolor.config import PHASES, VARIANTS, Config, load_config, parse_config, parse_overrides
+from nircolor.config import PHASES, Config, load_config, parse_config, parse_overrides
 from nircolor.training.checkpoint import load_checkpoint
 from nircolor.training.trainer import PhaseResult, run_phase
 
@@ -42,7 +42,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     p.add_argument("--params", default="params.yaml", help="params YAML (the full recipe)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="dotted override (YAML value)")
-    p.add_argument("--variant", required=True, choices=list(VARIANTS))
+    p.add_argument("--variant", required=True, help="a variant of the params' `variants`")
     p.add_argument("--phase", required=True, choices=list(PHASES))
     p.add_argument("--packed", required=True, help="folder written by the ingest stage (pack_dataset)")
     p.add_argument("--out", required=True, help="the phase checkpoint to write")
@@ -75,11 +75,11 @@ def main(argv: list[str] | None = None) -> int:
                     f.flush()
                     os.fsync(f.fileno())
 
-        train, _, _ = load_packed(args.packed)
+        train, val, _ = load_packed(args.packed)
         run_phase(
             args.phase, variant=args.variant, cfg=cfg, data=train, out=args.out, init=args.init,
             on_epoch_end=on_epoch_end, progress=not args.quiet,
-            provenance=json.loads(args.provenance),
+            provenance=json.loads(args.provenance), val=val,
         )  # fmt: skip
     finally:
         dist.destroy_process_group()

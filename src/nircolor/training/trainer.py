@@ -8,6 +8,12 @@ Paper ↔ code:
     λ1   (cycle-consistency weight) loss.lambda_cycle = 100
     λ2   (pair L1 weight)           loss.lambda_pair  = 60
 
+Beyond the paper (0 = off, and 0 for the paper's variants, whose step is then unchanged bit for
+bit): loss.lambda_ssim, lambda_angle and lambda_edge add 1 − SSIM, the RGB angle and Sobel
+gradient L1 of G_A(nir) against its registered RGB to the generator objective (losses.py).
+`model.native_crops` trains on random image_size crops of native-resolution images instead of
+images resized to image_size.
+
 Schedule (paper §3): phase1 = paired epochs only (1–250); phase2 = paired and unpaired epochs
 alternating (250–550), starting with an unpaired one; phase3 = alternating with the learning
 rate decayed linearly to zero (550–800). Epochs are counted globally across phases.
@@ -41,9 +47,11 @@ from torch import Tensor
 
 from nircolor import augment_torch
 from nircolor.augment import augment_pair, build_augmentation, crop_size, epoch_seed, reseed
-from nircolor.config import PHASES, Config, Mode, Phase, Variant
-from nircolor.data.packed import TrainArrays
-from nircolor.losses import GANLoss, cycle_loss, discriminator_loss, pair_loss
+from nircolor.config import PHASES, Config, ModelConfig, Mode, Phase, Variant, resolve_arch
+from nircolor.data.packed import PairArrays, TrainArrays, resize_stack
+from nircolor.losses import (
+    GANLoss, angle_loss, cycle_loss, discriminator_loss, edge_loss, pair_loss, ssim_loss,
+)  # fmt: skip
 from nircolor.models import build_discriminator, build_generator
 from nircolor.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from nircolor.training.pool import ImagePool
@@ -56,6 +64,9 @@ LOSS_NAMES = (
     "loss_cycle_rgb",
     "loss_pair_rgb",
     "loss_pair_nir",
+    "loss_ssim_rgb",
+    "loss_angle_rgb",
+    "loss_edge_rgb",
     "loss_g",
     "loss_d_rgb",
     "loss_d_nir",
@@ -169,6 +180,8 @@ class CycleGAN:
     autocast_dtype: torch.dtype | None = None  # bf16 on the fast path; None = plain fp32
     memory_format: torch.memory_format = torch.contiguous_format
     parallel: DataParallel | None = None
+    # weights of the terms beyond the paper: {"ssim": λ, "angle": λ, "edge": λ}; 0 = not computed
+    lambda_extra: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -179,8 +192,9 @@ class CycleGAN:
         fmt = torch.channels_last if t.channels_last else torch.contiguous_format
         gen = dict(ngf=m.ngf, image_size=m.image_size, dropout=m.dropout, init_std=m.init_std)
         disc = dict(ndf=m.ndf, n_layers=m.disc_layers, init_std=m.init_std)
-        g_nir2rgb = build_generator(variant, 1, 3, **gen).to(device, memory_format=fmt)
-        g_rgb2nir = build_generator(variant, 3, 1, **gen).to(device, memory_format=fmt)
+        arch = resolve_arch(variant, m)
+        g_nir2rgb = build_generator(arch, 1, 3, **gen).to(device, memory_format=fmt)
+        g_rgb2nir = build_generator(arch, 3, 1, **gen).to(device, memory_format=fmt)
         d_rgb = build_discriminator(3, **disc).to(device, memory_format=fmt)
         d_nir = build_discriminator(1, **disc).to(device, memory_format=fmt)
         if device.type == "cuda":
@@ -205,6 +219,7 @@ class CycleGAN:
             ImagePool(t.pool_size), ImagePool(t.pool_size),
             GANLoss(cfg.loss.gan_mode), cfg.loss.lambda_cycle, cfg.loss.lambda_pair, device,
             torch.bfloat16 if t.precision == "bf16" else None, fmt, parallel,
+            {"ssim": cfg.loss.lambda_ssim, "angle": cfg.loss.lambda_angle, "edge": cfg.loss.lambda_edge},
         )  # fmt: skip
 
     def _autocast(self):
@@ -298,7 +313,20 @@ class CycleGAN:
             + self.lambda_cycle * (loss_cycle_nir + loss_cycle_rgb)
             + self.lambda_pair * (loss_pair_rgb + loss_pair_nir)
         )
+        # beyond the paper: structure, colour angle and edges of G_A(nir) against its registered RGB
+        # (fp32 even under autocast: SSIM's variances lose everything in bf16)
+        extra = {}
+        for name, fn in (("ssim", ssim_loss), ("angle", angle_loss), ("edge", edge_loss)):
+            weight = self.lambda_extra.get(name, 0.0)
+            if weight:
+                extra[name] = fn(fake_rgb.float(), rgb_registered.float())
+                loss_g = loss_g + weight * extra[name]
+            else:
+                extra[name] = torch.zeros((), device=nir.device)
         return fake_rgb, fake_nir, {
+            "loss_ssim_rgb": extra["ssim"],
+            "loss_angle_rgb": extra["angle"],
+            "loss_edge_rgb": extra["edge"],
             "loss_gan_nir2rgb": loss_gan_nir2rgb,
             "loss_gan_rgb2nir": loss_gan_rgb2nir,
             "loss_cycle_nir": loss_cycle_nir,
@@ -341,20 +369,40 @@ def epoch_order(data: TrainArrays, mode: Mode, rng: np.random.Generator) -> tupl
     return nir_order, rgb_order
 
 
+def crop_offsets(rng: np.random.Generator, n: int, side: int, size: int) -> np.ndarray:
+    """(n, 2) top-left corners of random size×size windows in side×side images (native crops)."""
+    return rng.integers(0, side - size + 1, size=(n, 2))
+
+
 def iterate_batches(
-    data: TrainArrays, mode: Mode, batch_size: int, aug, rng: np.random.Generator
-) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Yield augmented uint8 batches (nir, rgb, rgb_registered) for one epoch."""
+    data: TrainArrays, mode: Mode, batch_size: int, aug, rng: np.random.Generator,
+    crop: int | None = None,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:  # fmt: skip
+    """Yield augmented uint8 batches (nir, rgb, rgb_registered) for one epoch.
+
+    `crop`: first cut a random crop×crop window out of each (native-size) image; a pair shares
+    its window, an unpaired RGB image gets its own."""
     nir_order, rgb_order = epoch_order(data, mode, rng)
+    if crop is not None:
+        side = data.paired.nir.shape[1]
+        pair_at = crop_offsets(rng, len(rgb_order), side, crop)
+        rgb_at = crop_offsets(rng, len(rgb_order), side, crop)
+
+    def window(img: np.ndarray, at) -> np.ndarray:
+        return img if crop is None else img[at[0] : at[0] + crop, at[1] : at[1] + crop]
+
     for start in range(0, len(rgb_order), batch_size):
         nirs, rgbs, regs = [], [], []
-        for i, j in zip(nir_order[start : start + batch_size], rgb_order[start : start + batch_size]):
-            nir_aug, reg_aug = augment_pair(aug, data.paired.nir[i], data.paired.rgb[i])
+        for n, (i, j) in enumerate(
+            zip(nir_order[start : start + batch_size], rgb_order[start : start + batch_size]), start
+        ):
+            at = None if crop is None else pair_at[n]
+            nir_aug, reg_aug = augment_pair(aug, window(data.paired.nir[i], at), window(data.paired.rgb[i], at))
             if mode == "paired":
                 rgb_aug = reg_aug
             else:
                 # geometry only: the contrast change is for NIR inputs, so feed a blank image
-                rgb_img = data.unpaired_rgb(int(j))
+                rgb_img = window(data.unpaired_rgb(int(j)), None if crop is None else rgb_at[n])
                 _, rgb_aug = augment_pair(aug, np.zeros(rgb_img.shape[:2], np.uint8), rgb_img)
             nirs.append(nir_aug)
             rgbs.append(rgb_aug)
@@ -378,6 +426,7 @@ class DeviceData:
         self.data = data
         self.cfg = cfg.augment
         self.size = cfg.model.image_size
+        self.crop = cfg.model.image_size if cfg.model.native_crops else None
         self.side = crop_size(cfg.augment, self.size)
         self.device = device
         self.nir, self.rgb = put(data.paired.nir), put(data.paired.rgb)
@@ -389,6 +438,17 @@ class DeviceData:
         nir_order, rgb_order = epoch_order(self.data, mode, rng)
         gen = torch.Generator().manual_seed(seed)
         n = len(rgb_order)
+        if self.crop is not None:  # the same draws, in the same order, as iterate_batches
+            side = self.nir.shape[1]
+            pair_at = crop_offsets(rng, n, side, self.crop)
+            rgb_at = crop_offsets(rng, n, side, self.crop)
+
+        def window(images: Tensor, at: np.ndarray | None) -> Tensor:
+            if at is None:
+                return images
+            c = self.crop
+            return torch.stack([im[t : t + c, l : l + c] for im, (t, l) in zip(images, at)])
+
         pair_draws = augment_torch.draw(gen, n, self.cfg, self.size, self.side).to(self.device)
         if mode == "unpaired":
             rgb_draws = augment_torch.draw(gen, n, self.cfg, self.size, self.side).to(self.device)
@@ -396,13 +456,16 @@ class DeviceData:
         rgb_idx = torch.from_numpy(rgb_order).to(self.device)
         for start in range(0, n, batch_size):
             sl = slice(start, start + batch_size)
+            p_at = None if self.crop is None else pair_at[sl]
             nir, reg = augment_torch.apply(
-                self.nir[nir_idx[sl]], self.rgb[nir_idx[sl]], pair_draws.take(sl), self.side
-            )
+                window(self.nir[nir_idx[sl]], p_at), window(self.rgb[nir_idx[sl]], p_at),
+                pair_draws.take(sl), self.side,
+            )  # fmt: skip
             if mode == "paired":
                 rgb = reg
             else:
-                rgb = augment_torch.apply_rgb(self.pool[rgb_idx[sl]], rgb_draws.take(sl), self.side)
+                r_at = None if self.crop is None else rgb_at[sl]
+                rgb = augment_torch.apply_rgb(window(self.pool[rgb_idx[sl]], r_at), rgb_draws.take(sl), self.side)
             yield nir, rgb, reg
 
 
@@ -460,6 +523,7 @@ def run_phase(
     on_epoch_end: EpochCallback | None = None,
     progress: bool = True,
     provenance: dict[str, str] | None = None,
+    val: PairArrays | None = None,
 ) -> PhaseResult:
     """Train one phase and write its checkpoint to `out`.
 
@@ -468,6 +532,9 @@ def run_phase(
     is found at start, the phase continues from it. `on_epoch_end(epoch, record)` gets the
     epoch's mean losses, learning rate, mode and timing (epoch is 1-based, global).
     `provenance` (e.g. the data digest) is stored in the checkpoint as given.
+    With `val` and `train.val_every` = N > 0, every N-th epoch (and the phase's last) also scores
+    the validation pairs by the inference rule (`inference.evaluate_generator`) and adds
+    `val_psnr`, `val_ssim`, `val_ae` and `val_seconds` to its record.
     """
     out = Path(out)
     device = resolve_device(cfg.train.device)
@@ -475,11 +542,7 @@ def run_phase(
         torch.set_num_threads(cfg.train.num_threads)
     n_epochs = cfg.schedule.count(phase)
     first_epoch = cfg.schedule.start_of(phase)  # 0-based global index
-    if data.paired.nir.shape[1] != cfg.model.image_size:
-        raise ValueError(
-            f"training images are {data.paired.nir.shape[1]}px but model.image_size is "
-            f"{cfg.model.image_size}; resize at ingest or change model.image_size"
-        )
+    data = training_arrays(data, cfg.model)
 
     parallel = data_parallel()  # under torchrun: this rank's share of each global batch
     main = parallel is None or parallel.is_main  # rank 0 alone writes files and reports
@@ -528,12 +591,14 @@ def run_phase(
     for k in range(done, n_epochs):
         epoch = first_epoch + k + 1  # 1-based global epoch number
         record = _train_epoch(net, data, dev_data, cfg, aug, phase, k, n_epochs, epoch, device, bar)
-        history.append(record)
         last = k == n_epochs - 1
+        if val is not None and cfg.train.val_every and (epoch % cfg.train.val_every == 0 or last):
+            record.update(_validate(net.g_nir2rgb, val, data.scale, device))
+        history.append(record)
         every = cfg.train.checkpoint_every
         snapshot = bool(every and epoch % every == 0 and not last)
         if main and (last or snapshot or (k + 1 - done) % cfg.train.resume_every == 0):
-            state = _phase_state(net, variant, phase, epoch, last, cfg, history, provenance)
+            state = _phase_state(net, variant, phase, epoch, last, cfg, history, provenance, data.scale)
             save_checkpoint(state, rpath)
             if snapshot:
                 save_checkpoint(state, out.with_name(f"{out.stem}_epoch{epoch:04d}{out.suffix}"))
@@ -545,7 +610,7 @@ def run_phase(
         if n_epochs == 0 or done == n_epochs:
             # nothing to train (or an already finished resume file): still hand on a complete checkpoint
             epoch = first_epoch + n_epochs
-            state = _phase_state(net, variant, phase, epoch, True, cfg, history, provenance)
+            state = _phase_state(net, variant, phase, epoch, True, cfg, history, provenance, data.scale)
             save_checkpoint(state, rpath)
         # the final checkpoint appears only once the phase is complete
         rpath.replace(out)
@@ -554,12 +619,35 @@ def run_phase(
     return PhaseResult(out, history, resumed_from)
 
 
+def training_arrays(data: TrainArrays, model: ModelConfig) -> TrainArrays:
+    """The training set at the model's scale: as packed for `native_crops` (crops are cut per
+    step) or when already image_size; otherwise resized in memory to image_size (area averaging
+    down, as ingest would), with `scale` updated to match."""
+    side = data.paired.nir.shape[1]
+    if model.native_crops:
+        if side < model.image_size:
+            raise ValueError(
+                f"training images are {side}px, smaller than the {model.image_size}px crops "
+                "model.native_crops asks for; lower model.image_size"
+            )
+        return data
+    if side == model.image_size:
+        return data
+    size = model.image_size
+    paired = PairArrays(resize_stack(data.paired.nir, size), resize_stack(data.paired.rgb, size), data.paired.stems)
+    online = resize_stack(data.online_rgb, size) if len(data.online_rgb) else np.zeros((0, size, size, 3), np.uint8)
+    return TrainArrays(paired, online, data.unpaired_source, data.scale * size / side)
+
+
 def _phase_state(
     net: CycleGAN, variant: Variant, phase: Phase, epoch: int, complete: bool,
-    cfg: Config, history: list[dict[str, Any]], provenance: dict[str, str] | None,
+    cfg: Config, history: list[dict[str, Any]], provenance: dict[str, str] | None, scale: float,
 ) -> dict[str, Any]:  # fmt: skip
     return {
         "provenance": dict(provenance or {}),
+        # the generator's scale: inference resizes an image by this factor, runs the generator and
+        # resizes back (1.0 = native; 0.25 = trained on 256 px images resized to 64 px)
+        "scale": float(scale),
         "variant": variant,
         "phase": phase,
         "epoch": epoch,
@@ -570,6 +658,23 @@ def _phase_state(
         "torch_version": str(torch.__version__),
         **net.state_dict(),
     }
+
+
+def _validate(g: torch.nn.Module, val: PairArrays, scale: float, device: torch.device) -> dict[str, float]:
+    """Validation scores of the current NIR→RGB generator, by the same rule as `evaluate`."""
+    from nircolor.inference import evaluate_generator  # pandas only where curves are asked for
+
+    t0 = time.perf_counter()
+    was_training = g.training
+    g.eval()
+    g.infer_scale = scale
+    try:
+        table, _ = evaluate_generator(g, val, device)
+    finally:
+        g.train(was_training)
+    avg = table.iloc[-1]
+    return {"val_psnr": float(avg["psnr"]), "val_ssim": float(avg["ssim"]), "val_ae": float(avg["ae"]),
+            "val_seconds": time.perf_counter() - t0}  # fmt: skip
 
 
 def _progress_bar(enabled: bool, total: int, initial: int, phase: str, variant: str):
@@ -599,7 +704,10 @@ def _train_epoch(
     else:
         batches = (
             tuple(torch.from_numpy(a) for a in b)
-            for b in iterate_batches(data, mode, cfg.train.batch_size, aug, rng)
+            for b in iterate_batches(
+                data, mode, cfg.train.batch_size, aug, rng,
+                cfg.model.image_size if cfg.model.native_crops else None,
+            )  # fmt: skip
         )
     par = net.parallel
     rows: list[Tensor] = []  # per-step losses, kept on the device: no sync inside the epoch
