@@ -67,6 +67,25 @@ def test_repro_builds_every_output(project):
     assert not any(p.is_relative_to(root / "data") for p in art.rglob("*"))
 
 
+def test_plots_show_draws_the_validation_curve_and_the_images(project):
+    """`dvc plots show` renders the validation PSNR of every variant in one chart, the colorized
+    validation images of each variant and the Fig. 3 grid (HTML and its JSON description)."""
+    root, env, _ = project
+    shown = json.loads(_run(["dvc", "plots", "show", "--json"], root, env).stdout)
+    curve = next(k for k in shown if k.startswith("validation PSNR"))
+    drawn = json.dumps(shown[curve])
+    for v in VARIANTS:
+        assert f"plots/{v}/val_phase3.csv" in drawn and '"psnr"' in drawn, v
+    images = [k for k in shown if k.endswith(".png")]
+    for v in VARIANTS:
+        assert sum(f"eval/{v}/images/" in k for k in images) == 2, images
+    assert any(k.endswith("reports/fig3.png") for k in images)
+    out = root / "plots_html"
+    _run(["dvc", "plots", "show", "-o", str(out)], root, env)
+    page = (out / "index.html").read_text()
+    assert "validation PSNR" in page and "fig3.png" in page
+
+
 def test_second_repro_does_nothing(project):
     root, env, _ = project
     again = _run(["dvc", "repro"], root, env)
