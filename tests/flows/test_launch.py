@@ -158,10 +158,10 @@ def test_bad_inputs_fail_before_dvc_runs(fake_dvc):
 
 def test_queue_enqueues_then_starts_the_worker(fake_dvc):
     exe = fake_dvc()
-    result = launch.launch_pipeline.fn(variants=["baseline", "dense"], queue=True)
+    result = launch.launch_pipeline.fn(variants=None, queue=True)  # all variants
     assert result["experiment"] == "sunny-fern"
     assert [c["argv"] for c in fake_dvc.calls()] == [
-        ["exp", "run", "--queue", "evaluate@baseline", "evaluate@dense", "compare"],
+        ["exp", "run", "--queue", "evaluate@baseline", "evaluate@dense", "evaluate@dense_plus", "compare"],
         ["queue", "start"],
     ]
     assert result["command"][0] == str(exe)

@@ -316,7 +316,8 @@ def test_mlflow_down_to_the_end_of_the_phase_records_exactly_what_is_missing(poi
     assert record["tracking_uri"] == pointed["mlflow_uri"]
     run_id = out["mlflow_run_id"]
     pending = record["runs"][run_id]
-    keys = sorted(f"train/{k}" for k, v in out["history"][0].items() if k != "epoch" and not isinstance(v, (str, bool)))
+    keys = sorted((f"val/{k[4:]}" if k.startswith("val_") else f"train/{k}")
+                  for k, v in out["history"][0].items() if k != "epoch" and not isinstance(v, (str, bool)))  # fmt: skip
     assert pending["metrics"] == {str(e): keys for e in missing}  # exactly the epochs after the crash
     assert pending["status"] == "FINISHED" and pending["artifacts"] == ["checkpoints/phase1.pt"]
     print(f"\nMLflow down from epoch {KILL_AFTER + 1} to the end: phase took {elapsed:.1f} s; logging call per "
