@@ -315,6 +315,59 @@ def cmd_colorize(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- entry point
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Per-image tables (CSV: image, psnr, ssim, ae) → floors, intervals, win counts, champion."""
+    import numpy as np
+    import pandas as pd
+
+    from nircolor.comparison import compare, differences_markdown, summary_markdown
+    from nircolor.data.layout import DatasetError, validate_dataset
+    from nircolor.data.packed import PairArrays
+    from nircolor.data.layout import load_pairs
+    from nircolor.inference import score_outputs
+    from nircolor.references import REFERENCES, fit_lookup, reference_outputs
+    from nircolor.report import PAPER_AVERAGES
+
+    runs: dict[str, list[pd.DataFrame]] = {}
+    for item in args.table:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            print(f"nircolor compare: --table takes NAME=CSV, got {item!r}", file=sys.stderr)
+            return 2
+        try:
+            table = pd.read_csv(path)
+        except (OSError, ValueError) as err:
+            print(f"nircolor compare: {path}: {err}", file=sys.stderr)
+            return 2
+        missing = {"image", "psnr", "ssim", "ae"} - set(table.columns)
+        if missing:
+            print(f"nircolor compare: {path}: no column {', '.join(sorted(missing))}", file=sys.stderr)
+            return 2
+        runs.setdefault(name, []).append(table)
+    refs = {}
+    if args.data:
+        try:
+            index = validate_dataset(Path(args.data))
+        except DatasetError as err:
+            print(str(err), file=sys.stderr)
+            return 1
+        train_nir, train_rgb = load_pairs(index.pairs)
+        val_nir, val_rgb = load_pairs(index.validation)
+        val = PairArrays(val_nir, val_rgb, tuple(p.stem for p in index.validation))
+        lookup = fit_lookup(train_nir, train_rgb)  # the training pairs only
+        refs = {r: score_outputs(val.stems, reference_outputs(r, np.asarray(val.nir), lookup), np.asarray(val.rgb))
+                for r in REFERENCES}  # fmt: skip
+    try:
+        c = compare(runs, refs, metric=args.metric)
+    except (ValueError, KeyError) as err:
+        print(f"nircolor compare: {err}", file=sys.stderr)
+        return 2
+    print(summary_markdown(c, {k: v for k, v in PAPER_AVERAGES.items() if k in runs}))
+    print(f"**{c.champion_line}**\n")
+    print(differences_markdown(c))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from nircolor.config import SynthConfig
 
@@ -356,6 +409,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", required=True, help="a phase checkpoint (.pt)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.set_defaults(func=cmd_colorize)
+
+    p = sub.add_parser("compare", help="floors, paired bootstrap intervals and wins for per-image tables",
+                       description="Compare per-image Table I CSVs (columns image, psnr, ssim, ae): averages, "
+                       "the gray and lookup floors fit on --data's training pairs, 95%% paired bootstrap "
+                       "intervals (10,000 resamples) and win counts. Several --table with one NAME are "
+                       "runs (seeds) of one recipe.")  # fmt: skip
+    p.add_argument("--table", action="append", required=True, metavar="NAME=CSV")
+    p.add_argument("--data", help="the dataset (challenge layout) whose training pairs fit the lookup floor")
+    p.add_argument("--metric", default="psnr", choices=["psnr", "ssim", "ae"], help="the champion's metric")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("bench", help="speed of the eager fp32 path vs the fast path, in one run",
                        description="Training and inference throughput of the plain eager fp32 path and the "

@@ -150,3 +150,19 @@ def test_kill_minus_9_mid_phase_then_rerun_gives_identical_weights(tiny_dataset,
             assert torch.equal(tensor, b["models"][net][key]), f"{net}.{key} differs after resume"
     p1 = load_checkpoint(cut / "checkpoints" / "baseline" / "phase1.pt")
     assert [r["epoch"] for r in p1["history"]] == list(range(1, 13))
+
+
+def test_compare_tables_with_floors_and_intervals(tiny_dataset, tmp_path, capsys):
+    """`nircolor compare`: per-image CSVs → averages with the gray/lookup floors, intervals, wins."""
+    import pandas as pd
+
+    names = ["validation_0000", "validation_0001"]
+    pd.DataFrame({"image": names, "psnr": [10.0, 12.0], "ssim": [0.3, 0.4], "ae": [9.0, 8.0]}).to_csv(tmp_path / "a.csv", index=False)
+    pd.DataFrame({"image": names, "psnr": [20.0, 22.0], "ssim": [0.6, 0.7], "ae": [3.0, 2.0]}).to_csv(tmp_path / "b.csv", index=False)
+    code = main(["compare", "--table", f"baseline={tmp_path / 'a.csv'}", "--table", f"dense={tmp_path / 'b.csv'}",
+                 "--data", str(tiny_dataset)])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "| dense | 21.00 | 0.650 | 2.50 |" in out and "lookup (reference, no training)" in out
+    assert "dense − baseline, PSNR: +10.00 dB" in out and "champion: dense" in out
+    assert main(["compare", "--table", "nonsense"]) == 2
