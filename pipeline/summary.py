@@ -30,7 +30,7 @@ def main() -> None:
     print(f"HTML report:  {(art / 'reports' / 'report.html').resolve()}")
     if args.mlflow_ui:
         print(f"MLflow UI:    {args.mlflow_ui}  (registered model {cfg.tracking.registered_model}: "
-              "@baseline, @dense, @champion)")  # fmt: skip
+              + ", ".join(f"@{v}" for v in cfg.variants) + ", @champion)")  # fmt: skip
     if args.prefect_ui:
         print(f"Prefect UI:   {args.prefect_ui}")
     if args.wall_seconds:
