@@ -16,8 +16,8 @@ from nircolor.comparison import Comparison, compare, differences_markdown, summa
 from nircolor.config import Config
 from nircolor.data.io import read_image
 from nircolor.data.packed import load_lookup, load_packed
-from nircolor.inference import score_outputs
-from nircolor.references import REFERENCES, reference_outputs
+from nircolor.inference import score_references as reference_tables
+from nircolor.references import reference_outputs
 from nircolor.report import PAPER_AVERAGES, side_by_side, to_markdown
 
 from flows.common import write_text_atomic
@@ -32,11 +32,9 @@ def score_references(packed_dir: str, out_dir: str) -> dict[str, str]:
     lookup = load_lookup(packed_dir)
     out = Path(out_dir) / "references"
     paths = {}
-    for name in REFERENCES:
-        images = reference_outputs(name, np.asarray(val.nir), lookup)
-        table = score_outputs(val.stems, images, np.asarray(val.rgb))
+    for name, table in reference_tables(val, lookup).items():
         (out / name).mkdir(parents=True, exist_ok=True)
-        np.save(out / name / "outputs.npy", images)
+        np.save(out / name / "outputs.npy", reference_outputs(name, np.asarray(val.nir), lookup))
         paths[name] = str(write_text_atomic(out / name / "table.csv", table.to_csv(index=False)))
     return paths
 
@@ -54,11 +52,10 @@ def build_tables(eval_dirs: dict[str, str], reference_tables: dict[str, str], ou
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / "table1.csv", combined.to_csv(index=False))  # atomic, like every report file
     write_text_atomic(out / "comparisons.csv", comparison.differences_frame().to_csv(index=False))
-    paper = {f"{v}": PAPER_AVERAGES[v] for v in ("baseline", "dense")}
     md = "\n".join([
         f"**{title}**", "",
         *[f"- {v}: {s}" for v, s in scales.items()], "",
-        summary_markdown(comparison, paper),
+        summary_markdown(comparison, PAPER_AVERAGES),
         f"**{comparison.champion_line}**", "",
         differences_markdown(comparison),
         to_markdown(combined, title="Per image"),
@@ -107,16 +104,13 @@ def build_html(tables: dict[str, Any], fig3: str, out_html: str, facts: dict[str
 def track(cfg: Config, champion: str, results: dict[str, dict], files: list[str], fig3: str,
           metrics: dict[str, Any], tags: dict[str, str]) -> dict[str, str]:  # fmt: skip
     from flows.registry import set_champion
-    from flows.tracking import flatten_params
 
     tracker = Tracker(cfg.tracking.experiment)
     run_id = tracker.variant_run("compare", tags=tags)
     for f in files:
         tracker.log_artifact(run_id, f, "report")
     tracker.log_table(run_id, pd.read_csv(files[0]), "report/table1.json")
-    flat = {k.replace(".", "/"): float(v) for k, v in flatten_params(metrics).items()
-            if v not in ("", None) and _is_float(v)}  # fmt: skip
-    tracker.log_metrics(run_id, flat)
+    tracker.log_metrics(run_id, _flat(metrics))
     # each variant's own run: the floors it is judged against, whether it beats them, and Fig. 3
     for variant, r in results.items():
         parent = r.get("mlflow_parent_run_id")
@@ -134,12 +128,15 @@ def track(cfg: Config, champion: str, results: dict[str, dict], files: list[str]
     return {"mlflow_run_id": run_id}
 
 
-def _is_float(v: Any) -> bool:
-    try:
-        float(v)
-    except (TypeError, ValueError):
-        return False
-    return True
+def _flat(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"vs": {"dense_vs_lookup": {"psnr": {"mean": 1.2}}}} → {"vs/dense_vs_lookup/psnr/mean": 1.2}."""
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}/"))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def scale_line(result: dict[str, Any]) -> str:

@@ -18,14 +18,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-import numpy as np
 import pandas as pd
 
 from nircolor.comparison import compare as compare_tables
 from nircolor.comparison import differences_markdown, summary_markdown
 from nircolor.data.packed import load_lookup, load_packed
-from nircolor.inference import evaluate_generator, score_outputs
-from nircolor.references import REFERENCES, reference_outputs
+from nircolor.inference import evaluate_generator, score_references
 from nircolor.report import side_by_side, to_markdown
 from nircolor.training.trainer import resolve_device
 
@@ -50,10 +48,7 @@ def compare_groups(groups: dict[str, list[str]], packed: str, *, registered_mode
             runs[label].append(table)
             described.append(f"{label}: {ref.removeprefix('@')} = v{meta['version']} ({meta['variant']}, "
                              f"trained at {meta['trained_px']} px, scored at {val.nir.shape[1]} px)")  # fmt: skip
-    lookup = load_lookup(packed)
-    refs_tables = {r: score_outputs(val.stems, reference_outputs(r, np.asarray(val.nir), lookup), np.asarray(val.rgb))
-                   for r in REFERENCES}  # fmt: skip
-    comparison = compare_tables(runs, refs_tables)
+    comparison = compare_tables(runs, score_references(val, load_lookup(packed)))
     means = {}
     for label, tables in runs.items():
         stacked = pd.concat(tables).groupby("image", sort=False)[["psnr", "ssim", "ae"]].mean().reset_index()

@@ -317,15 +317,13 @@ def cmd_colorize(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Per-image tables (CSV: image, psnr, ssim, ae) → floors, intervals, win counts, champion."""
-    import numpy as np
     import pandas as pd
 
     from nircolor.comparison import compare, differences_markdown, summary_markdown
-    from nircolor.data.layout import DatasetError, validate_dataset
+    from nircolor.data.layout import DatasetError, load_pairs, validate_dataset
     from nircolor.data.packed import PairArrays
-    from nircolor.data.layout import load_pairs
-    from nircolor.inference import score_outputs
-    from nircolor.references import REFERENCES, fit_lookup, reference_outputs
+    from nircolor.inference import score_references
+    from nircolor.references import fit_lookup
     from nircolor.report import PAPER_AVERAGES
 
     runs: dict[str, list[pd.DataFrame]] = {}
@@ -354,9 +352,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         train_nir, train_rgb = load_pairs(index.pairs)
         val_nir, val_rgb = load_pairs(index.validation)
         val = PairArrays(val_nir, val_rgb, tuple(p.stem for p in index.validation))
-        lookup = fit_lookup(train_nir, train_rgb)  # the training pairs only
-        refs = {r: score_outputs(val.stems, reference_outputs(r, np.asarray(val.nir), lookup), np.asarray(val.rgb))
-                for r in REFERENCES}  # fmt: skip
+        refs = score_references(val, fit_lookup(train_nir, train_rgb))  # lookup: the training pairs only
     try:
         c = compare(runs, refs, metric=args.metric)
     except (ValueError, KeyError) as err:

@@ -117,11 +117,6 @@ def colorize(g: torch.nn.Module, images: Tensor) -> Tensor:
     return F.interpolate(y, size=(h, w), mode="bicubic", align_corners=False).clamp_(0.0, 1.0)
 
 
-def to_uint8(images: Tensor) -> Tensor:
-    """(B, C, H, W) in [0, 1] → the 8-bit values a PNG would hold, as float in [0, 1]."""
-    return (images * 255.0).round_().div_(255.0)
-
-
 def score_outputs(stems, outputs: np.ndarray, targets: np.ndarray, batch_size: int = 6) -> pd.DataFrame:
     """Table I rows (PSNR/SSIM/AE per image + average) of uint8 outputs against uint8 targets,
     both (N, H, W, 3); for colorizers that are not generators (the reference rows)."""
@@ -133,6 +128,14 @@ def score_outputs(stems, outputs: np.ndarray, targets: np.ndarray, batch_size: i
         for key, v in evaluate_batch(pred, target).items():
             scores[key].append(v)
     return metrics_table(list(stems), *(torch.cat(scores[k]).numpy() for k in ("psnr", "ssim", "ae")))
+
+
+def score_references(val: PairArrays, lookup: np.ndarray) -> dict[str, pd.DataFrame]:
+    """Table I rows of the floors (`references.REFERENCES`) on the validation pairs."""
+    from nircolor.references import REFERENCES, reference_outputs
+
+    nir, rgb = np.asarray(val.nir), np.asarray(val.rgb)
+    return {name: score_outputs(val.stems, reference_outputs(name, nir, lookup), rgb) for name in REFERENCES}
 
 
 def colorize_array(g: torch.nn.Module, nir: np.ndarray, device: str | torch.device = "cpu") -> np.ndarray:
@@ -158,22 +161,13 @@ def evaluate_generator(
     Colorized by the inference rule (`colorize`) at the pairs' own size; metrics are computed on
     the 8-bit outputs, as a submitted PNG would be scored.
     """
-    scores: dict[str, list[Tensor]] = {"psnr": [], "ssim": [], "ae": []}
     outputs = []
     for start in range(0, len(val), batch_size):
         nir = torch.from_numpy(np.array(val.nir[start : start + batch_size]))  # copy: packs are read-only maps
-        rgb = torch.from_numpy(np.array(val.rgb[start : start + batch_size]))
-        x = nir.float().div(255.0).unsqueeze(1).to(device)
-        y = colorize(g, x)
-        y8 = (y * 255.0).round().to(torch.uint8)
-        target = rgb.permute(0, 3, 1, 2).to(device).float().div(255.0)
-        batch_scores = evaluate_batch(y8.float().div(255.0), target)
-        for key in scores:
-            scores[key].append(batch_scores[key].cpu())
-        outputs.append(y8.permute(0, 2, 3, 1).cpu().numpy())
+        y = colorize(g, nir.float().div(255.0).unsqueeze(1).to(device))
+        outputs.append((y * 255.0).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy())
         if on_batch is not None:
             on_batch(min(start + batch_size, len(val)), len(val))
-    table = metrics_table(
-        list(val.stems), *(torch.cat(scores[k]).double().numpy() for k in ("psnr", "ssim", "ae"))
-    )
-    return table, np.concatenate(outputs) if outputs else np.zeros((0,), np.uint8)
+    images = np.concatenate(outputs) if outputs else np.zeros((0, *val.rgb.shape[1:]), np.uint8)
+    table = score_outputs(val.stems, images, val.rgb, batch_size)
+    return table, images
