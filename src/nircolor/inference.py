@@ -3,8 +3,9 @@
 One inference rule for every path (evaluate, `nircolor colorize`, compare_registered, the served
 model, the validation curves): a checkpoint records the scale its generator was trained at
 (`scale` = training image size / the data's native size). An image is resized by that factor
-(area averaging when smaller), colorized, and the output brought back to the image's own size
-(bicubic); at scale 1 the generator runs on the image as it is. Scores are always taken at the
+(area averaging when smaller, bicubic when larger), colorized, and the output brought back to the
+image's own size (bicubic up, area averaging down); at scale 1 the generator runs on the image as
+it is. Scores are always taken at the
 validation pairs' native size, so Table I's number is what a user gets from the checkpoint."""
 
 from __future__ import annotations
@@ -114,6 +115,8 @@ def colorize(g: torch.nn.Module, images: Tensor) -> Tensor:
     else:
         small = F.interpolate(images, size=(sh, sw), mode="bicubic", align_corners=False).clamp_(0, 1)
     y = translate(g, small, g.size_multiple)
+    if sh > h and sw > w:  # trained enlarged (crop_scale): area averaging back, no aliasing
+        return F.interpolate(y, size=(h, w), mode="area")
     return F.interpolate(y, size=(h, w), mode="bicubic", align_corners=False).clamp_(0.0, 1.0)
 
 

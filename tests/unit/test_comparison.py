@@ -211,3 +211,25 @@ def test_several_runs_give_mean_and_sd():
     row = c.summary.set_index("name").loc["dense"]
     assert row["psnr"] == pytest.approx(11.0) and row["psnr_sd"] == pytest.approx(np.sqrt(2.0)) and row["runs"] == 2
     assert "11.00 ± 1.41" in summary_markdown(c)
+
+
+def test_crop_scale_enlarges_the_training_set_and_records_the_scale():
+    from nircolor.config import ModelConfig
+    from nircolor.data.packed import TrainArrays
+    from nircolor.training.trainer import training_arrays
+
+    rng = np.random.default_rng(3)
+    paired = PairArrays(rng.integers(0, 256, (2, 32, 32), dtype=np.uint8),
+                        rng.integers(0, 256, (2, 32, 32, 3), dtype=np.uint8), ("a", "b"))  # fmt: skip
+    data = TrainArrays(paired, np.zeros((0, 32, 32, 3), np.uint8), "RGB-Registered", 1.0)
+    native = training_arrays(data, ModelConfig(image_size=32, native_crops=True))
+    assert native is data and native.scale == 1.0
+    big = training_arrays(data, ModelConfig(image_size=32, native_crops=True, crop_scale=2))
+    assert big.paired.nir.shape == (2, 64, 64) and big.paired.rgb.shape == (2, 64, 64, 3)
+    assert big.scale == 2.0  # the checkpoint's scale: inference enlarges ×2 and averages back
+    # a constant image stays constant: the enlargement is an interpolation of the same pixels
+    flat = PairArrays(np.full((1, 32, 32), 77, np.uint8), np.full((1, 32, 32, 3), 9, np.uint8), ("c",))
+    same = training_arrays(TrainArrays(flat, data.online_rgb, "x", 1.0), ModelConfig(image_size=32, native_crops=True, crop_scale=2))
+    assert (same.paired.nir == 77).all() and (same.paired.rgb == 9).all()
+    with pytest.raises(ValueError, match="native_crops"):
+        ModelConfig(image_size=32, crop_scale=2)

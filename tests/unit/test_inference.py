@@ -66,3 +66,21 @@ def test_side_by_side_and_markdown():
     md = to_markdown(both, title="T")
     assert "| average | 11.00 | 0.200 | 8.00 | 16.00 | 0.200 | 8.00 |" in md
     assert "| paper (VCIP 2020, Table I average) | 13.53 | 0.430 | 9.38 | 17.14 | 0.520 | 5.93 |" in md
+
+
+def test_colorize_at_scale_2_enlarges_translates_and_averages_back():
+    # A generator trained on images enlarged ×2 (model.crop_scale 2): the input is enlarged
+    # bicubically, translated, and the output brought back by 2×2 area averaging.
+    from nircolor.inference import colorize
+
+    g = _Identity3()
+    g.infer_scale = 2.0
+    x = torch.rand(2, 1, 32, 48)
+    up = torch.nn.functional.interpolate(x, size=(64, 96), mode="bicubic", align_corners=False).clamp(0, 1)
+    want = up.reshape(2, 1, 32, 2, 48, 2).mean(dim=(3, 5)).repeat(1, 3, 1, 1)
+    got = colorize(g, x)
+    assert got.shape == (2, 3, 32, 48)
+    assert torch.allclose(got, want, atol=1e-6)
+    # a smooth image comes back nearly unchanged (bicubic up then area down is close to identity)
+    smooth = torch.linspace(0.2, 0.8, 48).expand(1, 1, 32, 48).contiguous()
+    assert torch.allclose(colorize(g, smooth)[:, :1], smooth, atol=2e-3)

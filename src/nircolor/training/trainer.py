@@ -11,8 +11,8 @@ Paper ↔ code:
 Beyond the paper (0 = off, and 0 for the paper's variants, whose step is then unchanged bit for
 bit): loss.lambda_ssim, lambda_angle and lambda_edge add 1 − SSIM, the RGB angle and Sobel
 gradient L1 of G_A(nir) against its registered RGB to the generator objective (losses.py).
-`model.native_crops` trains on random image_size crops of native-resolution images instead of
-images resized to image_size.
+`model.native_crops` trains on random image_size crops of native-resolution images (or of images
+enlarged ×`model.crop_scale`) instead of images resized to image_size.
 
 Schedule (paper §3): phase1 = paired epochs only (1–250); phase2 = paired and unpaired epochs
 alternating (250–550), starting with an unpaired one; phase3 = alternating with the learning
@@ -620,20 +620,18 @@ def run_phase(
 
 
 def training_arrays(data: TrainArrays, model: ModelConfig) -> TrainArrays:
-    """The training set at the model's scale: as packed for `native_crops` (crops are cut per
-    step) or when already image_size; otherwise resized in memory to image_size (area averaging
-    down, as ingest would), with `scale` updated to match."""
+    """The training set at the model's scale, with `scale` updated to match: for `native_crops`,
+    as packed (crops are cut per step) or resized ×crop_scale (bicubic); otherwise resized in
+    memory to image_size (area averaging down, as ingest would)."""
     side = data.paired.nir.shape[1]
-    if model.native_crops:
-        if side < model.image_size:
-            raise ValueError(
-                f"training images are {side}px, smaller than the {model.image_size}px crops "
-                "model.native_crops asks for; lower model.image_size"
-            )
+    size = side * model.crop_scale if model.native_crops else model.image_size
+    if model.native_crops and size < model.image_size:
+        raise ValueError(
+            f"training images are {side}px (×{model.crop_scale} = {size}px), smaller than the "
+            f"{model.image_size}px crops model.native_crops asks for; lower model.image_size"
+        )
+    if side == size:
         return data
-    if side == model.image_size:
-        return data
-    size = model.image_size
     paired = PairArrays(resize_stack(data.paired.nir, size), resize_stack(data.paired.rgb, size), data.paired.stems)
     online = resize_stack(data.online_rgb, size) if len(data.online_rgb) else np.zeros((0, size, size, 3), np.uint8)
     return TrainArrays(paired, online, data.unpaired_source, data.scale * size / side)
