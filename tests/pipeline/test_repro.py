@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nircolor.config import _set_dotted
+from nircolor.config import _set_dotted, load_config
 from tests.pipeline._project import make_project, prefect_server, project_env
 from tests.pipeline._project import run as _run
 
@@ -135,9 +135,10 @@ def test_mlflow_holds_parent_and_phase_runs_tables_and_aliases(project):
         parent = parents[0]
         children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
         assert sorted(r.data.tags["phase"] for r in children) == list(PHASES)
+        loss = load_config(root / "params.yaml").for_variant(v).loss  # the variant's own weights
         for child in children:
-            assert float(child.data.params["loss.lambda_cycle"]) == 100.0
-            assert float(child.data.params["loss.lambda_pair"]) == 60.0
+            assert float(child.data.params["loss.lambda_cycle"]) == loss.lambda_cycle
+            assert float(child.data.params["loss.lambda_pair"]) == loss.lambda_pair
             assert child.data.tags["git_commit"] != "unknown" and child.data.tags["data_digest"] != "untracked"
             history = client.get_metric_history(child.info.run_id, "train/loss_g")
             assert [m.step for m in history] == {"phase1": [1, 2], "phase2": [3, 4], "phase3": [5, 6]}[
