@@ -8,15 +8,14 @@ import pytest
 import torch
 
 from nircolor.config import load_config
-from nircolor.training import trainer as trainer_mod
-from nircolor.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from nircolor.training.trainer import (
-    NonFiniteLossError,
-    epoch_lr,
-    epoch_mode,
-    resume_path,
-    run_phase,
+from nircolor.training import cyclegan
+from nircolor.training.checkpoint import (
+    CheckpointError,
+    load_checkpoint,
+    save_checkpoint,
 )
+from nircolor.training.epoch import NonFiniteLossError, epoch_lr, epoch_mode
+from nircolor.training.phase import resume_path, run_phase
 
 
 def _weights(path):
@@ -114,7 +113,7 @@ def test_non_finite_loss_stops_with_epoch_and_step(tiny_pack, tmp_path, monkeypa
     train, _ = tiny_pack
     cfg = load_config(None, {**tiny_overrides, "schedule.phase1": 3})
     calls = {"n": 0}
-    real_pair_loss = trainer_mod.pair_loss
+    real_pair_loss = cyclegan.pair_loss
 
     def poisoned(a, b):
         calls["n"] += 1
@@ -123,7 +122,7 @@ def test_non_finite_loss_stops_with_epoch_and_step(tiny_pack, tmp_path, monkeypa
         # call 9 is the first pair term of step 2 in epoch 2
         return out * float("nan") if calls["n"] == 9 else out
 
-    monkeypatch.setattr(trainer_mod, "pair_loss", poisoned)
+    monkeypatch.setattr(cyclegan, "pair_loss", poisoned)
     out = tmp_path / "p1.pt"
     with pytest.raises(NonFiniteLossError, match=r"epoch 2, step 2"):
         run_phase("phase1", variant="dense", cfg=cfg, data=train, out=out, progress=False)
