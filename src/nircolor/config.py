@@ -130,7 +130,7 @@ class TrainConfig(_Section):
     fused_optim: bool = False  # fused Adam kernels
     data_on_device: bool = False  # training set resident on the device, augmented there
     nproc: int = Field(1, ge=1)  # data-parallel processes (torchrun); batch_size is the global batch
-    val_every: int = Field(0, ge=0)  # score the validation pairs every N epochs (0 = off)
+    val_every: int = Field(10, ge=0)  # score the validation pairs every N epochs (0 = off)
 
 
 class PathsConfig(_Section):
