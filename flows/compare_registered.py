@@ -25,7 +25,7 @@ from nircolor.comparison import differences_markdown, summary_markdown
 from nircolor.data.packed import load_lookup, load_packed
 from nircolor.inference import evaluate_generator, score_references
 from nircolor.report import side_by_side, to_markdown
-from nircolor.training.trainer import resolve_device
+from nircolor.device import resolve_device
 
 from flows.registry import RegistryError, load_registered
 from flows.tracking import Tracker

@@ -14,7 +14,7 @@ from nircolor.data.io import write_png
 from nircolor.data.packed import load_packed
 from nircolor.inference import evaluate_generator, load_generator
 from nircolor.training.checkpoint import load_checkpoint
-from nircolor.training.trainer import resolve_device
+from nircolor.device import resolve_device
 
 from flows.common import write_text_atomic
 from flows.tracking import Tracker

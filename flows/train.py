@@ -14,7 +14,7 @@ from nircolor.config import PHASES, Config, Phase, Variant
 from nircolor.data.packed import load_packed
 from nircolor.training.checkpoint import load_checkpoint
 from nircolor.training.distributed import run_phase_parallel
-from nircolor.training.trainer import resume_path, run_phase
+from nircolor.training.phase import resume_path, run_phase
 
 from flows.spool import SpooledRun, drain, spool_path
 from flows.tracking import Tracker

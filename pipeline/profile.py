@@ -8,12 +8,12 @@ from pathlib import Path
 
 import yaml
 
-from nircolor.config import load_config
+from nircolor.config import load_config, load_profile
 
 
 def set_args(profile: Path, params: Path = Path("params.yaml")) -> list[str]:
     """`-S key=value` pairs, validated against the schema first (a typo fails here, not mid-run)."""
-    overrides = yaml.safe_load(profile.read_text()) or {}
+    overrides = load_profile(profile)
     load_config(params, overrides)
     out: list[str] = []
     for key, value in overrides.items():

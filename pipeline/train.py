@@ -19,6 +19,11 @@ def main() -> None:
     cfg = load_params().for_variant(args.variant)
     from flows.common import run_flow, run_tags
     from flows.train import train_phase_flow
+    from nircolor.device import configure_runtime, resolve_device
+
+    # process-wide torch settings of the recipe (threads, cudnn, dynamo): this stage trains in-process
+    # (train.nproc > 1: the torchrun ranks apply them themselves)
+    configure_runtime(cfg.train, resolve_device(cfg.train.device))
 
     art = Path(cfg.paths.artifacts)
     tags = run_tags(args.phase, args.variant, args.phase)

@@ -11,7 +11,8 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 from nircolor.config import load_config
-from nircolor.training.trainer import CycleGAN
+from nircolor.device import configure_runtime
+from nircolor.training.cyclegan import CycleGAN
 
 FAST = {"train.precision": "bf16", "train.channels_last": True, "train.fused_optim": True}
 
@@ -25,6 +26,7 @@ def main() -> None:
     dev = torch.device("cuda")
     for name, over in (("eager", {}), ("fast (no compile)", FAST)):
         cfg = load_config(None, {"train.device": "cuda", "train.batch_size": args.batch_size, **over})
+        configure_runtime(cfg.train, dev)
         net = CycleGAN.build(args.variant, cfg, dev)
         b = args.batch_size
         nir = torch.rand(b, 1, 256, 256, device=dev) * 2 - 1

@@ -20,10 +20,13 @@ from nircolor.config import load_config
 from nircolor.data.layout import validate_dataset
 from nircolor.data.packed import load_packed, pack_dataset
 from nircolor.data.synth import write_synthetic
+from nircolor.device import configure_runtime
 from nircolor.inference import evaluate_generator, load_generator
 from nircolor.metrics import evaluate_batch
 from nircolor.models import build_generator, count_parameters
-from nircolor.training.trainer import CycleGAN, run_phase, to_tensor
+from nircolor.training.batches import to_tensor
+from nircolor.training.cyclegan import CycleGAN
+from nircolor.training.phase import run_phase
 
 
 def main() -> None:
@@ -48,6 +51,7 @@ def main() -> None:
 
     # 3. eager fp32 CycleGAN step at 256×256, both variants, batch 1 and 4
     cfg = load_config(None, {"train.device": "cuda"})
+    configure_runtime(cfg.train, dev)
     steps = {}
     for variant in ("baseline", "dense"):
         for bs in (1, 4):
@@ -87,6 +91,7 @@ def main() -> None:
         run_cfg = load_config(None, {"train.device": "cuda", "train.batch_size": 4,
                                      "schedule.phase1": 2, "schedule.phase2": 2,
                                      "schedule.phase3": 2})  # fmt: skip
+        configure_runtime(run_cfg.train, dev)
         prev, history = None, []
         t0 = time.perf_counter()
         for phase in ("phase1", "phase2", "phase3"):

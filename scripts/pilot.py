@@ -28,7 +28,7 @@ from nircolor.data.io import read_image
 from nircolor.inference import translate
 from nircolor.metrics import evaluate_batch
 from nircolor.models import build_generator
-from nircolor.training.trainer import CycleGAN
+from nircolor.training.cyclegan import CycleGAN
 
 
 def load(data: Path) -> tuple[np.ndarray, ...]:

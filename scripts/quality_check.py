@@ -24,8 +24,9 @@ import torch
 
 from nircolor.config import PHASES, load_config, parse_overrides
 from nircolor.data.packed import load_packed
+from nircolor.device import configure_runtime, resolve_device
 from nircolor.inference import evaluate_generator, load_generator
-from nircolor.training.trainer import run_phase
+from nircolor.training.phase import run_phase
 
 FAST = {"train.precision": "bf16", "train.channels_last": True, "train.fused_optim": True,
         "train.data_on_device": True}  # fmt: skip
@@ -62,6 +63,7 @@ def main() -> int:
         if path == "fast-compile":
             over["train.compile"] = True
         cfg = load_config(None, over)
+        configure_runtime(cfg.train, resolve_device(cfg.train.device))
         run = {"path": path, "seed": int(seed or 0), "batch_size": cfg.train.batch_size,
                "overrides": over, "phases": []}  # fmt: skip
         t0 = time.perf_counter()

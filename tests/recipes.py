@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
+from nircolor.config import load_profile
 
 TINY_PROFILE = Path(__file__).resolve().parents[1] / "profiles" / "tiny.yaml"
-TINY_OVERRIDES: dict = yaml.safe_load(TINY_PROFILE.read_text())
+TINY_OVERRIDES: dict = load_profile(TINY_PROFILE)

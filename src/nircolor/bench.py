@@ -31,10 +31,16 @@ from typing import Any
 import numpy as np
 import torch
 
-from nircolor.config import VARIANTS, Config, load_config
+from nircolor.config import (
+    CHALLENGE_ONLINE,
+    CHALLENGE_PAIRS,
+    VARIANTS,
+    Config,
+    load_config,
+)
 
-PAIRED_IMAGES = 372  # the challenge's registered pairs
-UNPAIRED_IMAGES = 1020  # its RGB-Online pool
+PAIRED_IMAGES = CHALLENGE_PAIRS  # a paired epoch: the challenge's registered pairs
+UNPAIRED_IMAGES = CHALLENGE_ONLINE  # an unpaired epoch as timed here: its RGB-Online count
 PAPER_SCHEDULE = {"paired": 525, "unpaired": 275}  # epochs of each mode in 250/300/250
 PAPER_EPOCH_S = {"paired": 32.0, "unpaired": 93.0}  # paper §4: two RTX 2080 Ti
 
@@ -137,22 +143,18 @@ def _count_flops(fn: Callable[[], Any]) -> float:
 
 
 def _cfg_for(base: Config, variant: str, path: PathSpec, image_size: int, batch: int, device: str) -> Config:
-    from nircolor.config import parse_config
+    from nircolor.config import apply_overrides, parse_config
 
     tree = base.for_variant(variant).model_dump(mode="json")
-    tree["model"]["image_size"] = image_size
-    tree["train"].update(batch_size=batch, device=device)
-    for dotted, value in path.overrides().items():
-        section, key = dotted.split(".")
-        tree[section][key] = value
-    return parse_config(tree, "bench")
+    size = {"model.image_size": image_size, "train.batch_size": batch, "train.device": device}
+    return parse_config(apply_overrides(tree, {**size, **path.overrides()}), "bench")
 
 
 def bench_train(
     variant: str, cfg: Config, device: torch.device, steps: int, warmup: int
 ) -> dict[str, Any]:
     """Full CycleGAN steps on random inputs already on the device (paired mode)."""
-    from nircolor.training.trainer import CycleGAN
+    from nircolor.training.cyclegan import CycleGAN
 
     torch.manual_seed(0)
     b, s = cfg.train.batch_size, cfg.model.image_size
@@ -189,7 +191,9 @@ def bench_epochs(variant: str, cfg: Config, device: torch.device) -> dict[str, f
     (augmentation and batching included), on random images, after a short warm-up epoch."""
     from nircolor import augment
     from nircolor.data.packed import PairArrays, TrainArrays
-    from nircolor.training import trainer
+    from nircolor.training.batches import DeviceData
+    from nircolor.training.cyclegan import CycleGAN
+    from nircolor.training.epoch import train_epoch
 
     s = cfg.model.image_size
     rng = np.random.default_rng(0)
@@ -201,20 +205,20 @@ def bench_epochs(variant: str, cfg: Config, device: torch.device) -> dict[str, f
     online = rng.integers(0, 256, (UNPAIRED_IMAGES - n, s, s, 3), np.uint8)
     data = TrainArrays(paired, online, "bench (random pixels)")
     torch.manual_seed(0)
-    net = trainer.CycleGAN.build(variant, cfg, device)
+    net = CycleGAN.build(variant, cfg, device)
     aug = augment.build_augmentation(cfg.augment, s)
-    dev = trainer.DeviceData(data, cfg, device) if cfg.train.data_on_device else None
+    dev = DeviceData(data, cfg.augment, cfg.model, device) if cfg.train.data_on_device else None
     warm = TrainArrays(
         PairArrays(paired.nir[: 4 * cfg.train.batch_size], paired.rgb[: 4 * cfg.train.batch_size],
                    paired.stems[: 4 * cfg.train.batch_size]),
         online[:0], "warm-up",
     )  # fmt: skip
-    warm_dev = trainer.DeviceData(warm, cfg, device) if dev is not None else None
-    trainer._train_epoch(net, warm, warm_dev, cfg, aug, "phase1", 0, 1, 1, device, None)
+    warm_dev = DeviceData(warm, cfg.augment, cfg.model, device) if dev is not None else None
+    train_epoch(net, data=warm, cfg=cfg, aug=aug, phase="phase1", index=0, n_epochs=1, epoch=1, device_data=warm_dev)
     out = {}
-    for mode, k in (("paired", 1), ("unpaired", 0)):
+    for mode, k in (("paired", 1), ("unpaired", 0)):  # phase 2 alternates, unpaired first
         _sync(device)
-        rec = trainer._train_epoch(net, data, dev, cfg, aug, "phase2", k, 2, 2, device, None)
+        rec = train_epoch(net, data=data, cfg=cfg, aug=aug, phase="phase2", index=k, n_epochs=2, epoch=2, device_data=dev)
         out[f"{mode}_epoch_s"] = rec["seconds"]
     return out
 
@@ -261,12 +265,12 @@ def bench_infer(
 
 
 def run_bench(args: argparse.Namespace) -> dict[str, Any]:
-    from nircolor.training.trainer import resolve_device
+    from nircolor.device import configure_runtime, resolve_device
 
     device = resolve_device(args.device)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    base = load_config(args.params) if args.params else load_config(None)
+    # --threads is the recipe's train.num_threads here (0: torch's default), set before any timing
+    base = load_config(args.params, {"train.num_threads": args.threads})
+    configure_runtime(base.train, device)
     paths = [EAGER, fast_path(device, args.precision, args.compile)]
     report: dict[str, Any] = {
         "machine": _machine(device),
@@ -299,6 +303,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     for path in paths:
         for variant in args.variant:
             cfg = _cfg_for(base, variant, path, args.image_size, args.batch_size, str(device))
+            configure_runtime(cfg.train, device)  # cudnn.benchmark and dynamo limits of this path
             if path.compile:
                 torch._dynamo.reset()  # each variant's networks get the compiler's full budget
             _log(f"{variant} {path.name}: training steps ...")

@@ -10,8 +10,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 
 
@@ -87,18 +85,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     import torch
     from tqdm.auto import tqdm
 
-    from nircolor.config import PHASES, ConfigError, load_config
+    from nircolor.config import PHASES, ConfigError, load_config, load_profile
     from nircolor.data.layout import DatasetError, validate_dataset
     from nircolor.data.packed import load_packed, pack_dataset
+    from nircolor.device import configure_runtime, resolve_device
     from nircolor.inference import evaluate_generator, load_generator
     from nircolor.report import side_by_side, to_markdown
-    from nircolor.training.trainer import resolve_device, run_phase
+    from nircolor.training.phase import run_phase
 
-    overrides = {}
-    if args.profile:  # a profile (profiles/*.yaml: dotted key → value), then --set on top
-        overrides.update(yaml.safe_load(Path(args.profile).read_text()) or {})
-    overrides.update(_parse_overrides(args.set))
+    overrides = _parse_overrides(args.set)
     try:
+        if args.profile:  # a profile (profiles/*.yaml: dotted key → value), then --set on top
+            overrides = {**load_profile(args.profile), **overrides}
         cfg = load_config(args.params, overrides)
     except ConfigError as err:
         print(err, file=sys.stderr)
@@ -150,6 +148,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 print(f"  {ckpt} is complete for these params and data: kept", file=sys.stderr)
                 prev = ckpt
                 continue
+            configure_runtime(vcfg.train, resolve_device(vcfg.train.device))  # threads, cudnn, dynamo
             result = run_phase(
                 phase, variant=variant, cfg=vcfg, data=train, out=ckpt, init=prev,
                 on_epoch_end=log_epoch, progress=not args.quiet, provenance=provenance, val=val,
@@ -242,10 +241,21 @@ def cmd_colorize(args: argparse.Namespace) -> int:
     """
     from tqdm.auto import tqdm
 
-    from nircolor.data.io import ImageError, display_path, probe_image, read_image, write_png
-    from nircolor.inference import InputTooLarge, colorize_array, infer_size_problem, load_generator
+    from nircolor.data.io import (
+        ImageError,
+        display_path,
+        probe_image,
+        read_image,
+        write_png,
+    )
+    from nircolor.device import resolve_device
+    from nircolor.inference import (
+        InputTooLarge,
+        colorize_array,
+        infer_size_problem,
+        load_generator,
+    )
     from nircolor.training.checkpoint import CheckpointError
-    from nircolor.training.trainer import resolve_device
 
     def fail(path: Path, reason: str) -> None:
         failed.append(path)

@@ -18,6 +18,11 @@ ARCHS: tuple[Arch, ...] = ("baseline", "dense")
 VARIANTS: tuple[str, ...] = ARCHS  # the paper's two variants, always listed first
 VARIANT_NAME = r"^[a-z][a-z0-9_]{0,31}$"
 
+# The VCIP 2020 challenge's data: registered training pairs, RGB-Online images, validation pairs
+CHALLENGE_PAIRS = 372
+CHALLENGE_ONLINE = 1020
+CHALLENGE_VAL = 18
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -26,9 +31,9 @@ class _Section(BaseModel):
 class SynthConfig(_Section):
     """Size of the embedded synthetic dataset (defaults: the challenge's counts)."""
 
-    n_pairs: int = Field(372, ge=1)
-    n_unpaired: int = Field(1020, ge=0)
-    n_val: int = Field(18, ge=1)
+    n_pairs: int = Field(CHALLENGE_PAIRS, ge=1)
+    n_unpaired: int = Field(CHALLENGE_ONLINE, ge=0)
+    n_val: int = Field(CHALLENGE_VAL, ge=1)
     size: int = Field(256, ge=32)
     seed: int = 0
 
@@ -127,7 +132,7 @@ class TrainConfig(_Section):
     pool_size: int = Field(50, ge=0)
     seed: int = 0
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    checkpoint_every: int = Field(0, ge=0)  # extra snapshot every N epochs; 0 = phase end only
+    checkpoint_every: int = Field(50, ge=0)  # extra snapshot every N epochs; 0 = phase end only
     # the resume file is rewritten every N epochs (a kill redoes at most N-1 epochs); a full
     # 256×256 checkpoint with optimizer states is about 1.3 GB, so fast GPU runs may raise it
     resume_every: int = Field(1, ge=1)
@@ -139,7 +144,7 @@ class TrainConfig(_Section):
     fused_optim: bool = False  # fused Adam kernels
     data_on_device: bool = False  # training set resident on the device, augmented there
     nproc: int = Field(1, ge=1)  # data-parallel processes (torchrun); batch_size is the global batch
-    val_every: int = Field(0, ge=0)  # score the validation pairs every N epochs (0 = off)
+    val_every: int = Field(10, ge=0)  # score the validation pairs every N epochs (0 = off)
 
 
 class PathsConfig(_Section):
@@ -308,9 +313,30 @@ def load_config(path: str | Path | None, overrides: dict[str, Any] | None = None
             raise ConfigError(f"{path}: not valid YAML: {err}") from None
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: expected a mapping at the top level")
-    for dotted, value in (overrides or {}).items():
-        _set_dotted(raw, dotted, value)
+    apply_overrides(raw, overrides or {})
     return parse_config(raw, source + (" + overrides" if overrides else ""))
+
+
+def apply_overrides(tree: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Set each dotted key of `overrides` (`train.batch_size` → value) in the params mapping
+    `tree`, in place, creating sections as needed; returns `tree`. Not validated: pass the result
+    to `parse_config`."""
+    for dotted, value in overrides.items():
+        _set_dotted(tree, dotted, value)
+    return tree
+
+
+def load_profile(path: str | Path) -> dict[str, Any]:
+    """A profile (profiles/<name>.yaml): a mapping of dotted keys to values, as `load_config`'s
+    `overrides` take them; an empty file is no overrides."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a profile maps dotted keys to values")
+    return data
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:

@@ -50,7 +50,7 @@ def tracker(store_uri):
 def tiny_checkpoints(tiny_pack, tmp_path_factory) -> dict[str, Path]:
     """{variant: phase1 checkpoint} for dense and baseline (32×32, ngf 4; under a second each)."""
     from nircolor.config import load_config
-    from nircolor.training.trainer import run_phase
+    from nircolor.training.phase import run_phase
 
     cfg = load_config(None, TINY)
     train, _ = tiny_pack

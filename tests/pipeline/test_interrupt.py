@@ -52,7 +52,7 @@ from nircolor.config import load_config
 from nircolor.data.layout import validate_dataset
 from nircolor.data.packed import load_packed, pack_dataset
 from nircolor.inference import evaluate_generator, load_generator
-from nircolor.training.trainer import run_phase
+from nircolor.training.phase import run_phase
 
 out = Path(sys.argv[1])
 variant = sys.argv[2]

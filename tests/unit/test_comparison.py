@@ -216,7 +216,7 @@ def test_several_runs_give_mean_and_sd():
 def test_crop_scale_enlarges_the_training_set_and_records_the_scale():
     from nircolor.config import ModelConfig
     from nircolor.data.packed import TrainArrays
-    from nircolor.training.trainer import training_arrays
+    from nircolor.training.batches import training_arrays
 
     rng = np.random.default_rng(3)
     paired = PairArrays(rng.integers(0, 256, (2, 32, 32), dtype=np.uint8),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from nircolor.config import Config, ConfigError, load_config
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_defaults_are_the_papers_recipe():
@@ -68,3 +72,33 @@ def test_config_is_frozen():
     cfg = Config()
     with pytest.raises(Exception):
         cfg.loss.lambda_pair = 1.0  # type: ignore[misc]
+
+
+def test_params_yaml_is_the_schemas_defaults_plus_its_variants():
+    """One home per default: the recipe file and the schema agree on every value (params.yaml adds
+    only variants), so `load_config(None)` trains what `dvc repro` trains."""
+    recipe = load_config(REPO / "params.yaml").model_dump(mode="json")
+    defaults = Config().model_dump(mode="json")
+    recipe.pop("variants"), defaults.pop("variants")
+    assert recipe == defaults
+    assert Config().train.checkpoint_every == 50 and Config().train.val_every == 10
+
+
+def test_apply_overrides_and_load_profile(tmp_path):
+    from nircolor.config import apply_overrides, load_profile, parse_config
+
+    tree = {"train": {"seed": 1}}
+    assert apply_overrides(tree, {"train.batch_size": 4, "model.ngf": 8}) is tree
+    assert tree == {"train": {"seed": 1, "batch_size": 4}, "model": {"ngf": 8}}
+    assert parse_config(tree).train.batch_size == 4
+    with pytest.raises(ConfigError, match="train.seed is not a section"):
+        apply_overrides(tree, {"train.seed.x": 1})
+    profile = tmp_path / "p.yaml"
+    profile.write_text("schedule.phase1: 3\ntrain.compile: true\n")
+    assert load_profile(profile) == {"schedule.phase1": 3, "train.compile": True}
+    assert load_config(None, load_profile(profile)).schedule.phase1 == 3
+    profile.write_text("- a\n- b\n")
+    with pytest.raises(ConfigError, match="maps dotted keys"):
+        load_profile(profile)
+    profile.write_text("")
+    assert load_profile(profile) == {}

@@ -10,12 +10,18 @@ import pytest
 import torch
 
 from nircolor import augment_torch
-from nircolor.augment import apply_params, augment_pair_with_params, build_augmentation, crop_size
+from nircolor.augment import (
+    apply_params,
+    augment_pair_with_params,
+    build_augmentation,
+    crop_size,
+)
 from nircolor.config import AugmentConfig, load_config
 from nircolor.data.layout import validate_dataset
 from nircolor.data.packed import pack_dataset
+from nircolor.training.batches import DeviceData, iterate_batches
 from nircolor.training.checkpoint import load_checkpoint
-from nircolor.training.trainer import DeviceData, iterate_batches, resume_path, run_phase
+from nircolor.training.phase import resume_path, run_phase
 
 
 def _images(n: int, size: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -80,7 +86,7 @@ def test_torch_draws_follow_the_albumentations_distribution():
 
 def test_device_data_gives_the_same_batches_shape_and_order(tiny_pack, tiny_cfg):
     train, _ = tiny_pack
-    dev = DeviceData(train, tiny_cfg, torch.device("cpu"))
+    dev = DeviceData(train, tiny_cfg.augment, tiny_cfg.model, torch.device("cpu"))
     for mode in ("paired", "unpaired"):
         ours = list(dev.batches(mode, 4, np.random.default_rng(5), seed=5))
         ref = list(iterate_batches(train, mode, 4, build_augmentation(tiny_cfg.augment, 32, seed=5),

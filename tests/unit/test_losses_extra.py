@@ -12,7 +12,7 @@ import torch
 
 from nircolor.config import load_config
 from nircolor.losses import GANLoss, angle_loss, cycle_loss, discriminator_loss, edge_loss, pair_loss, sobel, ssim_loss
-from nircolor.training.trainer import CycleGAN
+from nircolor.training.cyclegan import CycleGAN
 
 
 def test_ssim_loss_is_zero_for_identical_images_and_matches_scikit_image():

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nircolor.config import CHALLENGE_ONLINE, CHALLENGE_PAIRS, CHALLENGE_VAL
 from nircolor.data.io import write_png
 from nircolor.data.layout import (
     NIR_DIR,
@@ -657,9 +658,9 @@ sky dim in NIR, haze weaker in NIR than in RGB. Same seed and version give byte-
 def write_synthetic(
     root: str | os.PathLike[str],
     *,
-    n_pairs: int = 372,
-    n_unpaired: int = 1020,
-    n_val: int = 18,
+    n_pairs: int = CHALLENGE_PAIRS,
+    n_unpaired: int = CHALLENGE_ONLINE,
+    n_val: int = CHALLENGE_VAL,
     size: int = 256,
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,

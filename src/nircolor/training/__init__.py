@@ -1,1 +1,1 @@
-"""Training: the three-phase CycleGAN trainer, its checkpoints and image pools."""
+"""Training: the CycleGAN and its step (cyclegan), batches, one epoch (epoch), the resumable phase (phase), data parallelism (parallel, distributed), checkpoints and image pools."""

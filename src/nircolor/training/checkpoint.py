@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+import glob
 import os
 import tempfile
 from pathlib import Path
@@ -13,18 +15,27 @@ FORMAT = "nircolor-checkpoint"
 FORMAT_VERSION = 1
 REQUIRED_KEYS = ("format", "version", "variant", "phase", "epoch", "complete", "config", "models")
 MODEL_KEYS = ("g_nir2rgb", "g_rgb2nir", "d_rgb", "d_nir")
+_TMP_SUFFIX = ".tmp"
 
 
 class CheckpointError(ValueError):
     """A checkpoint that cannot be used: unreadable, not ours, or not what the caller expects."""
 
 
+def _temporary_prefix(name: str) -> str:
+    return f".{name}."
+
+
 def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
-    """Write atomically: a reader never sees a half-written file, even after kill -9."""
+    """Write atomically: a reader never sees a half-written file, even after kill -9.
+
+    The state goes to a temporary `.<name>.<random>.tmp` beside `path`, then replaces it. A kill
+    between the two leaves that temporary behind: `remove_partial_writes(path)` clears it.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {"format": FORMAT, "version": FORMAT_VERSION, **state}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temporary_prefix(path.name), suffix=_TMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as fh:
             torch.save(state, fh)
@@ -35,6 +46,27 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def remove_partial_writes(path: str | Path, *, pattern: bool = False) -> list[Path]:
+    """Delete the temporaries that saves of `path` cut short by a kill left beside it; return them.
+
+    `pattern=True`: `path.name` is a glob pattern (escape literal parts with `glob.escape`) and
+    the temporaries of every checkpoint it matches go. Call only where no save of those paths
+    can be running (a phase's start): a save in progress has its temporary there too.
+    """
+    path = Path(path)
+    name = path.name if pattern else glob.escape(path.name)
+    if not path.parent.is_dir():
+        return []
+    removed = []
+    for tmp in sorted(path.parent.glob(_temporary_prefix(name) + "*" + _TMP_SUFFIX)):
+        # `.<name>.<random>.tmp`, mkstemp's random part has no dot: `.a.pt.bak.x1.tmp` is a.pt.bak's
+        head, _, random_part = tmp.name.removesuffix(_TMP_SUFFIX).rpartition(".")
+        if random_part and fnmatch.fnmatchcase(head.removeprefix("."), name):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
 
 
 def _reason(err: Exception) -> str:

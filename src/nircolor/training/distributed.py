@@ -3,7 +3,7 @@
 One process per device (gloo on CPU, NCCL on GPU). Every rank builds the same networks from the
 same seed and walks the same epoch order; each takes its slice of every global batch
 (`train.batch_size` is the global batch) and the gradients are averaged before each optimizer
-step (`trainer.DataParallel`). Rank 0 alone writes the resume file, checkpoints and the epoch
+step (`parallel.DataParallel`). Rank 0 alone writes the resume file, checkpoints and the epoch
 log; a rerun resumes exactly as a single-process run does.
 
 Single machine (what the pipeline does when `train.nproc` > 1):
@@ -33,8 +33,9 @@ from typing import Any
 import torch
 
 from nircolor.config import PHASES, Config, load_config, parse_config, parse_overrides
+from nircolor.device import configure_runtime, resolve_device
 from nircolor.training.checkpoint import load_checkpoint
-from nircolor.training.trainer import PhaseResult, run_phase
+from nircolor.training.phase import PhaseResult, run_phase
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
     dist.init_process_group(backend)
     try:
+        configure_runtime(cfg.train, resolve_device(cfg.train.device))  # threads, cudnn, dynamo
         log = Path(args.epochs_log) if args.epochs_log else None
 
         def on_epoch_end(epoch: int, record: dict[str, Any]) -> None:  # rank 0 only

@@ -1,0 +1,57 @@
+"""Device selection, and process-global torch settings changed only by configure_runtime, never by building or training."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from nircolor.config import load_config
+from nircolor.device import COMPILE_TRACE_LIMIT, configure_runtime, resolve_device
+
+
+def _dynamo_limit_name() -> str:
+    cfg = torch._dynamo.config
+    return "recompile_limit" if hasattr(cfg, "recompile_limit") else "cache_size_limit"
+
+
+@pytest.fixture
+def saved_runtime():
+    """Restore the thread count and the dynamo limit a test changes."""
+    threads, name = torch.get_num_threads(), _dynamo_limit_name()
+    limit = getattr(torch._dynamo.config, name)
+    yield name
+    torch.set_num_threads(threads)
+    setattr(torch._dynamo.config, name, limit)
+
+
+def test_resolve_device():
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match="no CUDA device"):
+            resolve_device("cuda")
+
+
+def test_configure_runtime_applies_threads_and_the_compile_limit(saved_runtime):
+    setattr(torch._dynamo.config, saved_runtime, 8)
+    threads = torch.get_num_threads()
+    configure_runtime(load_config(None).train, torch.device("cpu"))  # defaults: nothing changes
+    assert torch.get_num_threads() == threads and getattr(torch._dynamo.config, saved_runtime) == 8
+    want = 1 if threads != 1 else 2
+    configure_runtime(load_config(None, {"train.num_threads": want, "train.compile": True}).train, torch.device("cpu"))
+    assert torch.get_num_threads() == want
+    assert getattr(torch._dynamo.config, saved_runtime) == COMPILE_TRACE_LIMIT
+
+
+def test_building_and_training_leave_process_settings_alone(saved_runtime, tiny_pack, tmp_path, tiny_overrides):
+    from nircolor.training.cyclegan import CycleGAN
+    from nircolor.training.phase import run_phase
+
+    setattr(torch._dynamo.config, saved_runtime, 8)
+    threads, bench = torch.get_num_threads(), torch.backends.cudnn.benchmark
+    over = {**tiny_overrides, "schedule.phase1": 1, "train.num_threads": 1 if threads != 1 else 2}
+    CycleGAN.build("dense", load_config(None, {**over, "train.compile": True}), torch.device("cpu"))
+    run_phase("phase1", variant="dense", cfg=load_config(None, over), data=tiny_pack[0], out=tmp_path / "p1.pt",
+              progress=False)  # fmt: skip
+    assert torch.get_num_threads() == threads and torch.backends.cudnn.benchmark == bench
+    assert getattr(torch._dynamo.config, saved_runtime) == 8
