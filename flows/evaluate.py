@@ -32,7 +32,7 @@ def score(cfg: Config, checkpoint: str, packed_dir: str, table_csv: str, images_
     images_out = Path(images_dir)
     images_out.mkdir(parents=True, exist_ok=True)
     for stem, image in zip(val.stems, images):
-        X
+        write_png(images_out / f"{stem}_rgb.png", image)  # atomic, each; compare's Fig. 3 reads these names
     # the table last and atomic: a table on disk always stands for a finished scoring
     write_text_atomic(table_csv, table.to_csv(index=False))
     avg = table.iloc[-1]
