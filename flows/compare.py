@@ -25,12 +25,13 @@ from flows.tracking import Tracker
 
 
 @task(cache_policy=NO_CACHE)
-def score_references(packed_dir: str, out_dir: str) -> dict[str, str]:
+def score_references(packed_dir: str, references_dir: str) -> dict[str, str]:
     """The floors: `gray` (NIR copied to R, G, B) and `lookup` (per-intensity mean RGB fit on the
-    training pairs at ingest), scored like the variants; their images beside the tables."""
+    training pairs at ingest), scored like the variants; their outputs beside the tables
+    (`<references_dir>/<name>/table.csv` and `outputs.npy`)."""
     _, val, _ = load_packed(packed_dir)
     lookup = load_lookup(packed_dir)
-    out = Path(out_dir) / "references"
+    out = Path(references_dir)
     paths = {}
     for name, table in reference_tables(val, lookup).items():
         (out / name).mkdir(parents=True, exist_ok=True)
@@ -40,18 +41,16 @@ def score_references(packed_dir: str, out_dir: str) -> dict[str, str]:
 
 
 @task(cache_policy=NO_CACHE)
-def build_tables(eval_dirs: dict[str, str], reference_tables: dict[str, str], out_dir: str, title: str,
-                 scales: dict[str, str], metric: str) -> dict[str, Any]:  # fmt: skip
+def build_tables(eval_tables: dict[str, str], reference_tables: dict[str, str], out: dict[str, str],
+                 title: str, scales: dict[str, str], metric: str) -> dict[str, Any]:  # fmt: skip
     """Table I (per image, variants then references; MD + CSV), the averages with floors, the
     paired bootstrap differences (CSV) and the champion line."""
-    tables = {v: pd.read_csv(Path(d) / "table.csv") for v, d in eval_dirs.items()}
+    tables = {v: pd.read_csv(p) for v, p in eval_tables.items()}
     refs = {r: pd.read_csv(p) for r, p in reference_tables.items()}
     comparison = compare({v: [t] for v, t in tables.items()}, refs, metric=metric)
     combined = side_by_side({**tables, **refs})
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(out / "table1.csv", combined.to_csv(index=False))  # atomic, like every report file
-    write_text_atomic(out / "comparisons.csv", comparison.differences_frame().to_csv(index=False))
+    write_text_atomic(out["table_csv"], combined.to_csv(index=False))  # atomic, like every report file
+    write_text_atomic(out["comparisons_csv"], comparison.differences_frame().to_csv(index=False))
     md = "\n".join([
         f"**{title}**", "",
         *[f"- {v}: {s}" for v, s in scales.items()], "",
@@ -60,22 +59,22 @@ def build_tables(eval_dirs: dict[str, str], reference_tables: dict[str, str], ou
         differences_markdown(comparison),
         to_markdown(combined, title="Per image"),
     ])  # fmt: skip
-    write_text_atomic(out / "table1.md", md)
+    write_text_atomic(out["table_md"], md)
     print(md)
-    return {"csv": str(out / "table1.csv"), "md": str(out / "table1.md"),
-            "comparisons": str(out / "comparisons.csv"), "comparison": comparison}  # fmt: skip
+    return {"csv": out["table_csv"], "md": out["table_md"], "comparisons": out["comparisons_csv"],
+            "comparison": comparison}  # fmt: skip
 
 
 @task(cache_policy=NO_CACHE)
-def build_fig3(eval_dirs: dict[str, str], packed_dir: str, lookup_outputs: str, out_png: str, n: int) -> str:
+def build_fig3(eval_images: dict[str, str], packed_dir: str, lookup_outputs: str, out_png: str, n: int) -> str:
     from nircolor.viz import fig3_columns, save_png
 
     _, val, _ = load_packed(packed_dir)
     idx = np.linspace(0, len(val) - 1, num=min(n, len(val))).round().astype(int)
     names = [val.stems[i] for i in idx]
     outputs = {
-        v: np.stack([read_image(Path(d) / "images" / f"{name}_rgb.png", "rgb") for name in names])
-        for v, d in eval_dirs.items()
+        v: np.stack([read_image(Path(d) / f"{name}_rgb.png", "rgb") for name in names])
+        for v, d in eval_images.items()
     }
     outputs["lookup (reference)"] = np.load(lookup_outputs)[idx]
     size = val.nir.shape[1]
@@ -145,9 +144,13 @@ def scale_line(result: dict[str, Any]) -> str:
 
 
 @flow(name="compare", log_prints=True)
-def compare_flow(cfg: Config, eval_dirs: dict[str, str], eval_metrics: dict[str, str],
-                 packed_dir: str, out_dir: str, tags: dict[str, str]) -> dict[str, Any]:  # fmt: skip
-    """Steps:
+def compare_flow(cfg: Config, eval_tables: dict[str, str], eval_images: dict[str, str],
+                 eval_metrics: dict[str, str], packed_dir: str, out: dict[str, str],
+                 tags: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+    """Per variant (the keys): its evaluate table, images folder and metrics file. `out`: where each
+    output goes, keys table_md, table_csv, comparisons_csv, references_dir, fig3_png, report_html.
+
+    Steps:
     1. score the reference floors (gray, lookup) on the validation pairs
     2. Table I: per-image PSNR/SSIM/AE of every variant and reference, averages, paired bootstrap
        intervals and win counts for each pair of variants and each variant against lookup (MD + CSV)
@@ -163,12 +166,12 @@ def compare_flow(cfg: Config, eval_dirs: dict[str, str], eval_metrics: dict[str,
     scored = {r.get("scored_px") for r in results.values()}
     title = (f"Table I: PSNR (dB) / SSIM / AE (°) on {len(val)} validation pairs ({data_label}), "
              f"scored at {'/'.join(str(s) for s in sorted(scored, key=str))} px")  # fmt: skip
-    refs = score_references(packed_dir, out_dir)
+    refs = score_references(packed_dir, out["references_dir"])
     scales = {v: scale_line(r) for v, r in results.items()}
-    tables = build_tables(eval_dirs, refs, out_dir, title, scales, cfg.compare.metric)
+    tables = build_tables(eval_tables, refs, out, title, scales, cfg.compare.metric)
     comparison: Comparison = tables["comparison"]
-    lookup_outputs = str(Path(out_dir) / "references" / "lookup" / "outputs.npy")
-    fig3 = build_fig3(eval_dirs, packed_dir, lookup_outputs, str(Path(out_dir) / "fig3.png"), cfg.compare.fig3_images)
+    lookup_outputs = str(Path(out["references_dir"]) / "lookup" / "outputs.npy")
+    fig3 = build_fig3(eval_images, packed_dir, lookup_outputs, out["fig3_png"], cfg.compare.fig3_images)
     columns = " | ".join(["NIR", *results, "lookup", "ground truth"])
     facts = {
         "data": f"{data_label}, {manifest['counts']['train_pairs']} training pairs "
@@ -181,7 +184,7 @@ def compare_flow(cfg: Config, eval_dirs: dict[str, str], eval_metrics: dict[str,
         "DVC experiment": tags.get("dvc_experiment", "workspace"),
     }  # fmt: skip
     notes = list(manifest.get("notes", []))
-    html = build_html(tables, fig3, str(Path(out_dir) / "report.html"), facts, notes, title, columns)
+    html = build_html(tables, fig3, out["report_html"], facts, notes, title, columns)
     compute = time.perf_counter() - t0
     metrics = comparison.metrics()
     files = [tables["csv"], tables["md"], tables["comparisons"], fig3, html]

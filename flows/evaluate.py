@@ -21,7 +21,7 @@ from flows.tracking import Tracker
 
 
 @task(cache_policy=NO_CACHE)
-def score(cfg: Config, checkpoint: str, packed_dir: str, out_dir: str) -> dict[str, Any]:
+def score(cfg: Config, checkpoint: str, packed_dir: str, table_csv: str, images_dir: str) -> dict[str, Any]:
     """Per-image PSNR/SSIM/AE (Table I layout) and the colorized validation images."""
     t0 = time.perf_counter()
     device = resolve_device(cfg.evaluate.device)
@@ -29,12 +29,12 @@ def score(cfg: Config, checkpoint: str, packed_dir: str, out_dir: str) -> dict[s
     _, val, _ = load_packed(packed_dir)
     table, images = evaluate_generator(g, val, device, batch_size=cfg.evaluate.batch_size)
     trained_px, scored_px = int(meta["trained_px"]), int(val.nir.shape[1])
-    out = Path(out_dir)
-    (out / "images").mkdir(parents=True, exist_ok=True)
+    images_out = Path(images_dir)
+    images_out.mkdir(parents=True, exist_ok=True)
     for stem, image in zip(val.stems, images):
-        write_png(out / "images" / f"{stem}_rgb.png", image)  # atomic, each
-    # the table last and atomic: a table.csv on disk always stands for a finished scoring
-    write_text_atomic(out / "table.csv", table.to_csv(index=False))
+        write_png(images_out / f"{stem}_rgb.png", image)  # atomic, each; compare's Fig. 3 reads these names
+    # the table last and atomic: a table on disk always stands for a finished scoring
+    write_text_atomic(table_csv, table.to_csv(index=False))
     avg = table.iloc[-1]
     print(f"{meta['variant']}: trained at {trained_px} px (scale {meta['scale']:g}), scored at {scored_px} px")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
@@ -44,7 +44,7 @@ def score(cfg: Config, checkpoint: str, packed_dir: str, out_dir: str) -> dict[s
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)  # logging + registering is idempotent enough
-def track(cfg: Config, variant: Variant, checkpoint: str, out_dir: str, averages: dict[str, Any],
+def track(cfg: Config, variant: Variant, checkpoint: str, table_csv: str, averages: dict[str, Any],
           tags: dict[str, str]) -> dict[str, str]:  # fmt: skip
     import pandas as pd
 
@@ -53,7 +53,7 @@ def track(cfg: Config, variant: Variant, checkpoint: str, out_dir: str, averages
     tracker = Tracker(cfg.tracking.experiment)
     prov = load_checkpoint(checkpoint).get("provenance", {})
     parent = tracker.variant_run(variant, parent_id=prov.get("mlflow_parent_run_id"), tags=tags)
-    table = pd.read_csv(Path(out_dir) / "table.csv")
+    table = pd.read_csv(table_csv)
     tracker.log_table(parent, table, f"eval/{variant}_table1.json")
     metrics = {f"val/{k}": averages[k] for k in ("psnr", "ssim", "ae")}
     tracker.log_metrics(parent, metrics)
@@ -67,14 +67,17 @@ def track(cfg: Config, variant: Variant, checkpoint: str, out_dir: str, averages
 
 
 @flow(name="evaluate", flow_run_name="{variant}", log_prints=True)
-def evaluate_flow(cfg: Config, variant: Variant, checkpoint: str, packed_dir: str, out_dir: str,
-                  tags: dict[str, str]) -> dict[str, Any]:  # fmt: skip
-    """Steps:
+def evaluate_flow(cfg: Config, variant: Variant, checkpoint: str, packed_dir: str, table_csv: str,
+                  images_dir: str, tags: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+    """Writes the per-image table to `table_csv` and the colorized images, `<stem>_rgb.png`, into
+    `images_dir`.
+
+    Steps:
     1. colorize the validation NIR images with the phase-3 generator by the inference rule (at its
        training scale, brought back to native size) and score them at native size
     2. log the per-image table and averages to the variant's MLflow run
     3. register the NIR→RGB generator as a version of `nir-colorizer` with the variant's alias
     """
-    averages = score(cfg, checkpoint, packed_dir, out_dir)
-    registry = track(cfg, variant, checkpoint, out_dir, averages, tags)
+    averages = score(cfg, checkpoint, packed_dir, table_csv, images_dir)
+    registry = track(cfg, variant, checkpoint, table_csv, averages, tags)
     return {**averages, **registry}

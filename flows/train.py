@@ -10,37 +10,35 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from nircolor.config import PHASES, Config, Phase, Variant
+from nircolor.config import Config, Phase, Variant
 from nircolor.data.packed import load_packed
 from nircolor.training.checkpoint import load_checkpoint
-from nircolor.training.distributed import run_phase_parallel
-from nircolor.training.phase import resume_path, run_phase
+from nircolor.training.phase import resume_path, run_phase, snapshot_path
 
 from flows.spool import SpooledRun, drain, spool_path
 from flows.tracking import Tracker
 
 
-def _earlier_provenance(checkpoint_dir: Path, phase: Phase) -> dict[str, str]:
-    """MLflow run ids travel in checkpoints: this phase's resume file, else the previous phase."""
-    own = resume_path(checkpoint_dir / f"{phase}.pt")
+def _earlier_provenance(checkpoint: Path, init: Path | None) -> dict[str, str]:
+    """MLflow run ids travel in checkpoints: this phase's resume file, else the previous phase's checkpoint."""
+    own = resume_path(checkpoint)
     if own.exists():
         return dict(load_checkpoint(own).get("provenance", {}))
-    if phase != "phase1":
-        prev = checkpoint_dir / f"{PHASES[PHASES.index(phase) - 1]}.pt"
-        if prev.exists():
-            prov = dict(load_checkpoint(prev).get("provenance", {}))
-            prov.pop("mlflow_run_id", None)  # the previous phase's own run is not ours
-            return prov
+    if init is not None and init.exists():
+        prov = dict(load_checkpoint(init).get("provenance", {}))
+        prov.pop("mlflow_run_id", None)  # the previous phase's own run is not ours
+        return prov
     return {}
 
 
 @task(cache_policy=NO_CACHE)
-def open_runs(cfg: Config, variant: Variant, phase: Phase, checkpoint_dir: str,
+def open_runs(cfg: Config, variant: Variant, phase: Phase, checkpoint: str, init: str | None,
               tags: dict[str, str], unpaired_source: str) -> dict[str, str]:  # fmt: skip
     """Find or create the variant's parent run and this phase's nested run (reused on resume)."""
     tracker = Tracker(cfg.tracking.experiment)
-    drain(checkpoint_dir, tracker)  # calls an earlier outage left spooled: the server answers now
-    earlier = _earlier_provenance(Path(checkpoint_dir), phase)
+    # calls an earlier outage left spooled beside the variant's checkpoints: the server answers now
+    drain(str(Path(checkpoint).parent), tracker)
+    earlier = _earlier_provenance(Path(checkpoint), Path(init) if init else None)
     run_tags = {**tags, "unpaired_source": unpaired_source}
     parent = tracker.variant_run(variant, parent_id=earlier.get("mlflow_parent_run_id"), tags=run_tags)
     run_id = earlier.get("mlflow_run_id")
@@ -53,7 +51,7 @@ def open_runs(cfg: Config, variant: Variant, phase: Phase, checkpoint_dir: str,
 
 
 @task(cache_policy=NO_CACHE)
-def train(cfg: Config, variant: Variant, phase: Phase, packed_dir: str, checkpoint_dir: str,
+def train(cfg: Config, variant: Variant, phase: Phase, packed_dir: str, checkpoint: str, init: str | None,
           runs: dict[str, str], provenance: dict[str, str]) -> dict[str, Any]:  # fmt: skip
     """Run the phase (resuming if a resume file exists), logging every epoch to the phase run.
 
@@ -66,9 +64,8 @@ def train(cfg: Config, variant: Variant, phase: Phase, packed_dir: str, checkpoi
     # server went down after open_runs
     tracker = Tracker(cfg.tracking.experiment, connect=False)
     train_arrays, val, _ = load_packed(packed_dir)
-    ckpt_dir = Path(checkpoint_dir)
-    out = ckpt_dir / f"{phase}.pt"
-    init = ckpt_dir / f"{PHASES[PHASES.index(phase) - 1]}.pt" if phase != "phase1" else None
+    out = Path(checkpoint)
+    init_path = Path(init) if init else None
     mlflow_run = SpooledRun(tracker, runs["mlflow_run_id"], spool_path(out), warn=logger.warning)
 
     def on_epoch_end(epoch: int, record: dict[str, Any]) -> None:
@@ -80,18 +77,20 @@ def train(cfg: Config, variant: Variant, phase: Phase, packed_dir: str, checkpoi
             + (f"; validation {record['val_psnr']:.2f} dB / {record['val_ssim']:.3f} / {record['val_ae']:.2f}°"
                if "val_psnr" in record else "")
         )
-        snapshot = out.with_name(f"{out.stem}_epoch{epoch:04d}{out.suffix}")
+        snapshot = snapshot_path(out, epoch)
         if snapshot.exists() and cfg.tracking.log_checkpoints:
             mlflow_run.log_artifact(snapshot, "checkpoints")
 
     t0 = time.perf_counter()
     try:
         if cfg.train.nproc > 1:  # data-parallel: torchrun processes; epochs come back as they finish
+            from nircolor.training.distributed import run_phase_parallel
+
             result = run_phase_parallel(phase, variant=variant, cfg=cfg, packed_dir=packed_dir, out=out,
-                                        init=init, on_epoch_end=on_epoch_end, progress=True,
+                                        init=init_path, on_epoch_end=on_epoch_end, progress=True,
                                         provenance={**provenance, **runs})  # fmt: skip
         else:
-            result = run_phase(phase, variant=variant, cfg=cfg, data=train_arrays, out=out, init=init,
+            result = run_phase(phase, variant=variant, cfg=cfg, data=train_arrays, out=out, init=init_path,
                                on_epoch_end=on_epoch_end, progress=True,
                                provenance={**provenance, **runs}, val=val)  # fmt: skip
     except BaseException:
@@ -109,9 +108,11 @@ def train(cfg: Config, variant: Variant, phase: Phase, packed_dir: str, checkpoi
 
 
 @flow(name="train-phase", flow_run_name="{variant}-{phase}", log_prints=True)
-def train_phase_flow(cfg: Config, variant: Variant, phase: Phase, packed_dir: str,
-                     checkpoint_dir: str, tags: dict[str, str]) -> dict[str, Any]:  # fmt: skip
-    """Steps:
+def train_phase_flow(cfg: Config, variant: Variant, phase: Phase, packed_dir: str, checkpoint: str,
+                     init: str | None, tags: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+    """`checkpoint`: this phase's output; `init`: the previous phase's checkpoint (None for phase1).
+
+    Steps:
     1. read the pack's manifest (data digest, unpaired substitute)
     2. find or create the MLflow runs: the variant's parent, this phase's nested run
     3. train the phase from the previous phase's checkpoint, resuming after a kill
@@ -120,7 +121,7 @@ def train_phase_flow(cfg: Config, variant: Variant, phase: Phase, packed_dir: st
     _, _, manifest = load_packed(packed_dir)
     if not manifest["unpaired_source"].startswith("RGB-Online"):
         print(f"unpaired RGB pool: {manifest['unpaired_source']}")
-    runs = open_runs(cfg, variant, phase, checkpoint_dir, tags, manifest["unpaired_source"])
+    runs = open_runs(cfg, variant, phase, checkpoint, init, tags, manifest["unpaired_source"])
     provenance = {"data_sha256": manifest["sha256"], "unpaired_source": manifest["unpaired_source"]}
-    out = train(cfg, variant, phase, packed_dir, checkpoint_dir, runs, provenance)
+    out = train(cfg, variant, phase, packed_dir, checkpoint, init, runs, provenance)
     return {**out, **runs, "prefect_flow_run_id": str(flow_run.id)}

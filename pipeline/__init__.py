@@ -1,1 +1,1 @@
-"""DVC entry points: one module per stage; the only code that knows which metrics/plots files a stage writes."""
+"""DVC entry points, one module per stage: every path a stage reads or writes is an argument of its dvc.yaml command."""

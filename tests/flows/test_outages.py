@@ -164,7 +164,7 @@ def run_train(cfg, packed_dir: str, ckpt_dir: Path):
 
     tags = run_tags("phase1", "dense", "phase1")
     return run_flow(train_phase_flow, tags, cfg=cfg, variant="dense", phase="phase1", packed_dir=packed_dir,
-                    checkpoint_dir=str(ckpt_dir), tags=tags)  # fmt: skip
+                    checkpoint=str(ckpt_dir / "phase1.pt"), init=None, tags=tags)  # fmt: skip
 
 
 @pytest.fixture
@@ -221,7 +221,7 @@ def test_mlflow_down_at_start_fails_in_seconds_naming_the_uri(pointed, packed_di
     t0 = time.monotonic()
     with pytest.raises(TrackingUnavailable, match=dead):  # the flow alone: its first task checks
         train_phase_flow(cfg=recipe("outage-start"), variant="dense", phase="phase1", packed_dir=packed_dir,
-                         checkpoint_dir=str(ckpt), tags={})  # fmt: skip
+                         checkpoint=str(ckpt / "phase1.pt"), init=None, tags={})  # fmt: skip
     direct = time.monotonic() - t0
     print(f"\nMLflow down at start: run_flow failed after {staged:.2f} s, the bare flow after {direct:.2f} s")
     assert staged < 10 and direct < 10

@@ -241,7 +241,7 @@ def story(tmp_path_factory) -> Story:
                 "files": _listing(eval_dir),
                 "table": pd.read_csv(table) if table.exists() else None,
                 "pngs": pngs,
-                "metrics": (art / "metrics" / VARIANT / "evaluate.json").exists(),
+                "metrics": (art / "eval" / VARIANT / "evaluate.json").exists(),
             }
 
         def writing() -> bool:
@@ -358,7 +358,7 @@ def test_kill_during_evaluate_leaves_nothing_that_looks_finished(story):
     ours = pd.read_csv(story.art / "eval" / VARIANT / "table.csv")
     ref = pd.read_csv(story.ref / "table.csv")
     pd.testing.assert_frame_equal(ours, ref, check_exact=True)
-    metrics = json.loads((story.art / "metrics" / VARIANT / "evaluate.json").read_text())
+    metrics = json.loads((story.art / "eval" / VARIANT / "evaluate.json").read_text())
     avg = ref.iloc[-1]
     assert (metrics["psnr"], metrics["ssim"], metrics["ae"]) == (avg["psnr"], avg["ssim"], avg["ae"])
     assert len(list((story.art / "eval" / VARIANT / "images").glob("*.png"))) == 200

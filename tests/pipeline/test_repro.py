@@ -46,7 +46,7 @@ def test_repro_builds_every_output(project):
             curve = pd.read_csv(art / "plots" / v / f"val_{p}.csv")  # train.val_every = 1 (tiny)
             assert list(curve.columns) == ["epoch", "psnr", "ssim", "ae"] and len(curve) == 2
         assert len(list((art / "eval" / v / "images").glob("*.png"))) == 2
-        assert json.loads((art / "metrics" / v / "evaluate.json").read_text())["scored_px"] == 32
+        assert json.loads((art / "eval" / v / "evaluate.json").read_text())["scored_px"] == 32
     table = (art / "reports" / "table1.md").read_text()
     assert "SYNTHETIC" in table and "baseline/psnr" in table and "dense_plus/psnr" in table
     # the floors, their rows and columns, intervals and win counts
