@@ -16,7 +16,7 @@ from nircolor.training.checkpoint import load_checkpoint
 from nircolor.training.distributed import run_phase_parallel
 from nircolor.training.trainer import resume_path, run_phase
 
-from flows.spool import SpooledRun, drain, spool_path
+from flows.tracking.spool import SpooledRun, drain, spool_path
 from flows.tracking import Tracker
 
 

@@ -43,17 +43,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # `flows` is a top-level package of the repository, not installed
-    sys.path.insert(0, str(REPO))
-for key, value in (("MLFLOW_DISABLE_TELEMETRY", "true"), ("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false"),
-                   ("NO_ALBUMENTATIONS_UPDATE", "1")):  # fmt: skip
-    os.environ.setdefault(key, value)
+import numpy as np
+from PIL import Image
 
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from flows.registry import MAX_PIXELS, MAX_ROWS, SERVE_HOST, model_server_command  # noqa: E402
+from flows.registry import SERVE_HOST, model_server_command
+from nircolor.environment import quiet_environment
+from nircolor.serving import MAX_PIXELS, MAX_ROWS
 
 JSON = "application/json"
 # What each kind of invalid request must get: the status range and a fragment of the message.
@@ -512,6 +507,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    quiet_environment()
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="nir-load-") as tmp:
         tmp = Path(tmp)

@@ -1,4 +1,4 @@
-"""flows.launch: the `dvc exp run` command, input checks that name the key, and the flow run against a fake dvc."""
+"""flows.ops.launch: the `dvc exp run` command, input checks that name the key, and the flow run against a fake dvc."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import psutil
 import pytest
 import yaml
 
-from flows import launch
+from flows.ops import launch
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -34,7 +34,7 @@ sys.exit({code})
 
 @pytest.fixture
 def fake_dvc(tmp_path, monkeypatch):
-    """Point flows.launch at a fake dvc; returns a reader of the calls it received."""
+    """Point flows.ops.launch at a fake dvc; returns a reader of the calls it received."""
     log = tmp_path / "calls.jsonl"
 
     def make(code: int = 0):

@@ -4,7 +4,7 @@ One `Tracker` per process talks to one store through `MlflowClient` alone: no fl
 `mlflow.start_run`, no active-run state, no global tracking URI. Run ids are passed explicitly,
 so a task in a worker thread logs to the run it was handed.
 
-Run layout in the experiment `nir-colorization`:
+Run layout in the experiment (params.yaml's `tracking.experiment`, `nir-colorization`):
 
     <variant>                       parent run, tags {variant}
     ├── <variant>-phase1            nested (tag mlflow.parentRunId), tags {variant, phase}
@@ -39,11 +39,9 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from mlflow.entities import Run
     from mlflow.tracking import MlflowClient
 
-# The network is closed on these machines; MLflow would otherwise try to send usage data.
-os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+from flows.common import repo_root, tracking_config
+from nircolor.environment import quiet_environment
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-EXPERIMENT = "nir-colorization"
 RUN_STATUSES = ("FINISHED", "FAILED", "KILLED")
 
 # MLflow's documented limits (log_batch and param values).
@@ -63,22 +61,6 @@ class TrackingUnavailable(RuntimeError):
 # Where runs go
 
 
-def _store_root() -> Path:
-    """The main checkout, even when this code runs from a `dvc exp run --temp/--queue` workspace.
-
-    DVC sets DVC_ROOT to the parent repository for queued/temp experiments; failing that, a temp
-    workspace lives at <repo>/.dvc/tmp/exps/<name>/, so walk up out of it.
-    """
-    dvc_root = os.environ.get("DVC_ROOT")
-    if dvc_root and Path(dvc_root).is_dir():
-        return Path(dvc_root).resolve()
-    parts = REPO_ROOT.parts
-    for i in range(len(parts) - 3):
-        if parts[i : i + 3] == (".dvc", "tmp", "exps"):
-            return Path(*parts[:i])
-    return REPO_ROOT
-
-
 def tracking_uri() -> str:
     """`MLFLOW_TRACKING_URI` if set, else an absolute SQLite store at the repository root.
 
@@ -87,7 +69,7 @@ def tracking_uri() -> str:
     env = os.environ.get("MLFLOW_TRACKING_URI")
     if env:
         return env
-    return f"sqlite:///{_store_root() / 'mlflow.db'}"
+    return f"sqlite:///{repo_root() / 'mlflow.db'}"
 
 
 def _sqlite_path(uri: str) -> Path | None:
@@ -143,11 +125,11 @@ def import_mlflow() -> ModuleType:
     """Import mlflow (with mlflow.pyfunc and the client) on first use; logging is left as it was."""
     if "mlflow.pyfunc" in sys.modules and "mlflow.tracking" in sys.modules:
         return sys.modules["mlflow"]
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    quiet_environment()  # before mlflow reads its settings
     with preserved_logging():
         import mlflow
-        import mlflow.pyfunc  # noqa: F401
-        import mlflow.tracking  # noqa: F401
+        import mlflow.pyfunc
+        import mlflow.tracking
     return mlflow
 
 
@@ -241,7 +223,7 @@ def check_reachable(uri: str, timeout_s: float = 10.0) -> None:
         if remaining <= 0:
             break
         try:
-            with urllib.request.urlopen(url, timeout=remaining) as resp:  # noqa: S310 - http(s) only
+            with urllib.request.urlopen(url, timeout=remaining) as resp:
                 if resp.status == 200:
                     return
                 last = f"HTTP {resp.status} from {url}"
@@ -296,11 +278,13 @@ def fail_fast(timeout_s: int = FAIL_FAST_TIMEOUT_S) -> Iterator[None]:
 
 
 class Tracker:
-    """Runs, params, metrics, tags and artifacts of one experiment, through one MlflowClient."""
+    """Runs, params, metrics, tags and artifacts of one experiment, through one MlflowClient.
+
+    The experiment defaults to params.yaml's `tracking.experiment`."""
 
     def __init__(
         self,
-        experiment: str = EXPERIMENT,
+        experiment: str | None = None,
         uri: str | None = None,
         *,
         timeout_s: float = 10.0,
@@ -318,8 +302,8 @@ class Tracker:
 
         self.registry_uri = registry_uri or self.uri
         self.client: MlflowClient = MlflowClient(tracking_uri=self.uri, registry_uri=self.registry_uri)
-        self.experiment_name = experiment
-        self._experiment_id: str | None = self._experiment(experiment) if connect else None
+        self.experiment_name = experiment or tracking_config().experiment
+        self._experiment_id: str | None = self._experiment(self.experiment_name) if connect else None
 
     @property
     def experiment_id(self) -> str:

@@ -1,9 +1,9 @@
 """One command for the local servers: the Prefect server (flow runs) and the MLflow UI (runs, artifacts, registry).
 
-    python -m flows.serve up [--prefect-port 4200] [--mlflow-port 5000] [--host 127.0.0.1]
-    python -m flows.serve status
-    python -m flows.serve env      # eval "$(python -m flows.serve env)" before `dvc exp run`
-    python -m flows.serve down
+    python -m flows.ops.servers up [--prefect-port 4200] [--mlflow-port 5000] [--host 127.0.0.1]
+    python -m flows.ops.servers status
+    python -m flows.ops.servers env      # eval "$(python -m flows.ops.servers env)" before `dvc exp run`
+    python -m flows.ops.servers down
     bash scripts/servers.sh up|down|status|env          # the same, after scripts/env.sh
 
 `up` starts both as detached process groups (they outlive the command) and waits until each
@@ -66,23 +66,17 @@ from pathlib import Path
 
 import psutil
 
+from flows.common import repo_root
+from nircolor.environment import quiet_environment
+
 SERVERS = ("prefect", "mlflow")
 DEFAULT_PORTS = {"prefect": 4200, "mlflow": 5000}
 DEFAULT_HOST = "127.0.0.1"
 START_TIMEOUT_S = 60.0
 STOP_GRACE_S = 10.0
 
-# The network is closed here: analytics, telemetry and update checks off in the servers' env
-# (setdefault semantics: a value the person set explicitly is kept).
-_QUIET_ENV = {
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "DO_NOT_TRACK": "1",
-    "MLFLOW_DISABLE_TELEMETRY": "true",
-    "DVC_NO_ANALYTICS": "1",
-    "NO_ALBUMENTATIONS_UPDATE": "1",
-    # MLflow's GenAI job runner (scorers, trace rollups): an extra process we never use.
-    "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
-}
+# MLflow's GenAI job runner (scorers, trace rollups): an extra process we never use.
+_SERVER_ENV = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
 
 # Processes this Python process started: reaped on `down`, so none is left a zombie.
 _CHILDREN: dict[int, subprocess.Popen] = {}
@@ -116,16 +110,8 @@ class Server:
 # Where things live
 
 
-def default_root() -> Path:
-    """The main checkout (DVC_ROOT inside a `dvc exp run --temp/--queue` workspace)."""
-    dvc_root = os.environ.get("DVC_ROOT")
-    if dvc_root and Path(dvc_root).is_dir():
-        return Path(dvc_root).resolve()
-    return Path(__file__).resolve().parents[1]
-
-
 def _root(root: str | os.PathLike[str] | None) -> Path:
-    return Path(root).resolve() if root is not None else default_root()
+    return Path(root).resolve() if root is not None else repo_root()
 
 
 def state_dir(root: str | os.PathLike[str] | None = None) -> Path:
@@ -191,7 +177,8 @@ def _specs(
 
 def _child_env(root: Path) -> dict[str, str]:
     env = dict(os.environ)
-    for key, value in _QUIET_ENV.items():
+    quiet_environment(env)  # the network is closed: no analytics, telemetry or update checks
+    for key, value in _SERVER_ENV.items():
         env.setdefault(key, value)
     env["PREFECT_HOME"] = str(_prefect_home(root))
     # The server is the API; a client setting pointing elsewhere would only confuse it.
@@ -276,7 +263,7 @@ def _leader(record: Mapping) -> psutil.Process | None:
 
 def _healthy(url: str, timeout_s: float = 2.0) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as resp:  # noqa: S310 - local http
+        with urllib.request.urlopen(url, timeout=timeout_s) as resp:
             return resp.status == 200
     except (urllib.error.URLError, OSError, ValueError):
         return False
@@ -530,11 +517,11 @@ def _print_status(statuses: Mapping[str, Status]) -> None:
 def _print_urls(urls: Mapping[str, str]) -> None:
     print(f"Prefect UI  {urls['prefect']}")
     print(f"MLflow UI   {urls['mlflow']}")
-    print('Pipeline env: eval "$(python -m flows.serve env)"')
+    print('Pipeline env: eval "$(python -m flows.ops.servers env)"')
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m flows.serve", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m flows.ops.servers", description=__doc__.splitlines()[0])
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--root", default=None, help="folder of .servers/ and .prefect/ (default: the repository)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -545,9 +532,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     up.add_argument("--timeout", type=float, default=START_TIMEOUT_S, help="seconds to wait for each server")
     sub.add_parser("down", parents=[common], help="stop both servers")
     sub.add_parser("status", parents=[common], help="running / stopped, with URLs (exit 3 unless both run)")
-    sub.add_parser("env", parents=[common], help='export lines for a pipeline run: eval "$(python -m flows.serve env)"')
+    sub.add_parser("env", parents=[common], help='export lines for a pipeline run: eval "$(python -m flows.ops.servers env)"')
     args = parser.parse_args(argv)
     root = args.root
+    quiet_environment()
 
     try:
         if args.command == "up":
@@ -569,7 +557,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for key, value in env.items():
                 print(f"export {key}={shlex.quote(value)}")
     except (ServerError, ValueError) as err:
-        print(f"flows.serve: {err}", file=sys.stderr)
+        print(f"flows.ops.servers: {err}", file=sys.stderr)
         return 1
     return 0
 
