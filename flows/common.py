@@ -152,12 +152,14 @@ def run_flow(flow_fn, identity: dict[str, str], **params):
     from prefect import tags as prefect_tag_context
 
     preflight()
+    # Validated by the flow itself (its annotations resolve in its own module), before any run
+    validated = flow_fn.validate_parameters(params) if flow_fn.should_validate_parameters else params
     mark_stale_runs_crashed(flow_fn.name)
     done: dict[str, Any] = {}
     guarded = _keeping_result(flow_fn, done)
     with prefect_tag_context(*prefect_tags(identity), _pid_tag()):
         try:
-            return guarded(**params)
+            return guarded(**validated)
         except Exception as err:
             if "result" not in done or not _is_api_error(err):
                 raise
@@ -167,8 +169,10 @@ def run_flow(flow_fn, identity: dict[str, str], **params):
 def _keeping_result(flow_fn, done: dict[str, Any]):
     """The same flow (name, parameters, options, hooks) whose body also keeps its run id and return value in `done`.
 
-    A new flow built by `prefect.flow` around a wrapper of the original function: functools.wraps
-    gives it the original's signature and annotations, so Prefect validates the same parameters.
+    A new flow built by `prefect.flow` around a wrapper of the original function (functools.wraps:
+    the same name, signature and docstring). It does not validate parameters again: the wrapper
+    lives in this module, where the original's string annotations (`cfg: Config`) do not resolve,
+    so `run_flow` has the original flow validate them first (`Flow.validate_parameters`).
     """
     from prefect import flow
     from prefect.runtime import flow_run
@@ -188,7 +192,7 @@ def _keeping_result(flow_fn, done: dict[str, Any]):
         retries=flow_fn.retries,
         retry_delay_seconds=flow_fn.retry_delay_seconds,
         timeout_seconds=flow_fn.timeout_seconds,
-        validate_parameters=flow_fn.should_validate_parameters,
+        validate_parameters=False,  # done by the original flow, in run_flow
         persist_result=flow_fn.persist_result,
         result_storage=flow_fn.result_storage,
         result_serializer=flow_fn.result_serializer,
@@ -253,7 +257,8 @@ def mark_stale_runs_crashed(flow_name: str) -> list[str]:
             for run in runs:
                 if not _run_process_gone(list(run.tags or [])):
                     continue
-                message = "the process running this flow is gone (killed mid-stage); marked when the stage ran again"
+                message = ("its process ended without reporting a final state (killed mid-stage, or the Prefect "
+                           "API was unreachable at its end); marked when the stage ran again")
                 client.set_flow_run_state(run.id, Crashed(message=message), force=True)
                 marked.append(str(run.id))
     except Exception as err:  # noqa: BLE001 - bookkeeping of old runs never fails a new one
@@ -278,7 +283,7 @@ def _final_state_lost(flow_run_id: str | None, result: Any, err: BaseException) 
         log.warning("Prefect flow run %s: final state recorded on a late retry", flow_run_id)
         return result
     note = (f"flow run {flow_run_id}: final state Completed not recorded, the Prefect API was "
-            f"unreachable ({type(err).__name__}: {str(err)[:200]}); it stays Running there")  # fmt: skip
+            f"unreachable ({type(err).__name__}: {str(err)[:200]}); it stays Running there until the stage runs again")  # fmt: skip
     log.error("Prefect state lost: %s. The work itself finished and its outputs are written.", note)
     if isinstance(result, dict):
         from flows.tracking import Tracker
