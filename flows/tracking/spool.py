@@ -315,7 +315,7 @@ class SpooledRun:
         return self._call({"op": "metrics", "run_id": self.run_id, "rows": self.tracker.metric_rows(metrics, step)})
 
     def set_tags(self, tags: Mapping[str, Any]) -> bool:
-        from flows.tracking.tracker import as_text
+        from flows.tracking.values import as_text
 
         return self._call({"op": "tags", "run_id": self.run_id, "tags": {k: as_text(v) for k, v in tags.items()}})
 
