@@ -26,10 +26,10 @@ from nircolor.serving import (
     CHECKPOINT_ARTIFACT,
     SHA_KEY,
     ServingLimits,
+    apply_torch_threads,
     decode_request,
-    encode_png_b64,
     image_column,
-    torch_threads_from_env,
+    response_table,
     verify_checksum,
 )
 
@@ -75,14 +75,10 @@ class NirColorizer(mlflow.pyfunc.PythonModel):
         torch's thread count (NIRCOLOR_TORCH_THREADS: give each of N server workers cores/N, so
         the workers together never oversubscribe the CPU).
         """
-        import torch
-
         from nircolor.inference import load_generator
 
         self.limits = ServingLimits.from_env()
-        threads = torch_threads_from_env()
-        if threads:
-            torch.set_num_threads(threads)
+        apply_torch_threads()
         path = context.artifacts[CHECKPOINT_ARTIFACT]
         expected = (context.model_config or {}).get(SHA_KEY)
         verify_checksum(path, expected, f"served model checkpoint {Path(path).name}")
@@ -98,8 +94,6 @@ class NirColorizer(mlflow.pyfunc.PythonModel):
         A request that breaks a rule raises RequestRejected (HTTP 400 when served) naming the row
         and the rule; a failure of the model itself raises ServingFailed (HTTP 500).
         """
-        import pandas as pd
-
         from nircolor.inference import colorize_array
 
         limits = getattr(self, "limits", None) or ServingLimits()
@@ -110,13 +104,10 @@ class NirColorizer(mlflow.pyfunc.PythonModel):
         try:
             with getattr(self, "_lock", None) or contextlib.nullcontext():
                 rgbs = [colorize_array(self.generator, nir, "cpu") for nir in nirs]
-            images = [encode_png_b64(rgb) for rgb in rgbs]
+            return response_table(rgbs)
         except Exception as err:
             _log.exception("nir-colorizer: colorizing a valid request failed")
             raise ServingFailed(f"colorizing failed on the server ({type(err).__name__}); see the server's log") from None
-        return pd.DataFrame(
-            {"image": images, "height": [int(r.shape[0]) for r in rgbs], "width": [int(r.shape[1]) for r in rgbs]}
-        )
 
 
 # Executed by MLflow from the model's copy of this file (under a generated module name): this

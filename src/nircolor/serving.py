@@ -77,6 +77,16 @@ def torch_threads_from_env(env: Mapping[str, str] | None = None) -> int | None:
     return positive_int_env(env, TORCH_THREADS_ENV, 1) if env.get(TORCH_THREADS_ENV, "").strip() else None
 
 
+def apply_torch_threads(env: Mapping[str, str] | None = None) -> int | None:
+    """Give torch NIRCOLOR_TORCH_THREADS threads when set (a server worker's share of the cores)."""
+    threads = torch_threads_from_env(env)
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    return threads
+
+
 class ChecksumMismatch(ValueError):
     """A checkpoint whose sha256 is not the one recorded when it was registered (or none was)."""
 
@@ -182,6 +192,19 @@ def encode_png_b64(rgb: np.ndarray) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def response_table(rgbs: Sequence[np.ndarray]) -> Any:
+    """The reply to a request: a DataFrame with `image` (base64 PNG), `height`, `width`, one row per image."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "image": [encode_png_b64(rgb) for rgb in rgbs],
+            "height": [int(r.shape[0]) for r in rgbs],
+            "width": [int(r.shape[1]) for r in rgbs],
+        }
+    )
+
+
 def image_column(model_input: Any) -> list[Any]:
     """The `image` column of a request table (a DataFrame or a mapping of columns); ValueError otherwise."""
     import pandas as pd
@@ -208,6 +231,6 @@ def example_request_png() -> str:
 
 __all__ = [
     "CHECKPOINT_ARTIFACT", "MAX_BYTES_PER_PIXEL", "MAX_PIXELS", "MAX_PIXELS_ENV", "MAX_ROWS", "MAX_ROWS_ENV", "SHA_KEY", "TORCH_THREADS_ENV",
-    "ChecksumMismatch", "ServingLimits", "b64_bytes", "decode_nir_bytes", "decode_request", "encode_png_b64",
-    "example_request_png", "image_column", "positive_int_env", "torch_threads_from_env", "verify_checksum",
+    "ChecksumMismatch", "ServingLimits", "apply_torch_threads", "b64_bytes", "decode_nir_bytes", "decode_request", "encode_png_b64",
+    "example_request_png", "image_column", "positive_int_env", "response_table", "torch_threads_from_env", "verify_checksum",
 ]
