@@ -3,7 +3,8 @@
     register.py   register_generator, set_champion (aliases `<variant>`, `champion`)
     load.py       version_info, load_registered (sha256-verified, pickle-free)
     model.py      NirColorizer, the served pyfunc model (imports nircolor and mlflow only)
-    serve.py      model_server_command; `python -m flows.registry.serve`
+    server_command.py  model_server_command: argv and environment of `mlflow models serve`
+    serve.py      `python -m flows.registry.serve`: serve a registered alias on 127.0.0.1
 
 The registered model's name is params.yaml's `tracking.registered_model`. Importing this package
 does not import mlflow (model.py is imported only where the model class itself is needed).
@@ -23,7 +24,7 @@ from flows.registry.register import (
     register_generator,
     set_champion,
 )
-from flows.registry.serve import SERVE_HOST, model_server_command
+from flows.registry.server_command import SERVE_HOST, model_server_command
 from nircolor.fsutil import sha256_file
 from nircolor.serving import (
     MAX_PIXELS,

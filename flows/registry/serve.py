@@ -32,52 +32,17 @@ the store is `sqlite:///<repo>/mlflow.db` (flows.tracking.tracking_uri).
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import subprocess
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
+from flows.registry.server_command import DEFAULT_PORT, SERVE_HOST, model_server_command
 from nircolor.environment import quiet_environment
-from nircolor.serving import MAX_PIXELS, MAX_ROWS, TORCH_THREADS_ENV  # noqa: F401  (re-exported limits)
-
-SERVE_HOST = "127.0.0.1"  # this machine only, unless a person asks otherwise
-DEFAULT_PORT = 5001
-
-
-def model_server_command(
-    model_uri: str,
-    port: int,
-    *,
-    host: str = SERVE_HOST,
-    workers: int = 1,
-    torch_threads: int | None = None,
-    request_timeout_s: int | None = None,
-) -> tuple[list[str], dict[str, str]]:
-    """(argv, environment) of `mlflow models serve` for `model_uri`, bound to 127.0.0.1 unless asked.
-
-    `torch_threads` defaults to this machine's cores divided among the `workers` (at least 1).
-    The environment is this one's, with the venv's bin/ first on PATH (MLflow starts `uvicorn`
-    by name) and the network-closed settings of the project.
-    """
-    if workers < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    threads = torch_threads or max(1, cores // workers)
-    argv = [sys.executable, "-m", "mlflow", "models", "serve", "-m", model_uri, "--env-manager", "local",
-            "-h", host, "-p", str(port), "-w", str(workers)]  # fmt: skip
-    if request_timeout_s:
-        argv += ["-t", str(request_timeout_s)]
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env[TORCH_THREADS_ENV] = str(threads)
-    quiet_environment(env)
-    return argv, env
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     from flows.common import tracking_config
+    from flows.tracking import tracking_uri
 
     quiet_environment()
     parser = argparse.ArgumentParser(prog="python -m flows.registry.serve", description=__doc__.splitlines()[0])
@@ -91,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ref = f"/{ref.removeprefix('v')}" if ref.removeprefix("v").isdigit() else f"@{ref}"
     model_uri = f"models:/{tracking_config().registered_model}{ref}"
     cmd, env = model_server_command(model_uri, args.port, host=args.host, workers=args.workers)
+    env.setdefault("MLFLOW_TRACKING_URI", tracking_uri())  # the project's store, wherever this runs from
     if args.dry_run:
         print(shlex.join(cmd))
         return 0

@@ -219,3 +219,14 @@ def test_importing_registry_does_not_import_mlflow():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.strip() == "False"
+
+
+def test_serve_command_names_the_registered_model_and_binds_loopback(capsys):
+    from flows.registry import serve
+
+    assert serve.main(["--dry-run", "--alias", "v3", "--port", "5123"]) == 0
+    argv = capsys.readouterr().out.split()
+    assert argv[argv.index("-m", 3) + 1] == "models:/nir-colorizer/3"  # the name from params.yaml
+    assert argv[argv.index("-h") + 1] == "127.0.0.1" and argv[argv.index("-p") + 1] == "5123"
+    assert serve.main(["--dry-run"]) == 0
+    assert "models:/nir-colorizer@champion" in capsys.readouterr().out
