@@ -227,7 +227,9 @@ def test_an_interrupted_launch_interrupts_dvc_and_its_stages(tmp_path):
     )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, process_group=0)
     _, child_pid = proc.stdout.readline().split()
-    launch._stop(proc)
+    from flows.ops.streaming import stop
+
+    stop(proc)
     proc.stdout.close()
     assert proc.returncode == 130 and seen.read_text() == "SIGINT"
     assert not psutil.pid_exists(int(child_pid)) or psutil.Process(int(child_pid)).status() == psutil.STATUS_ZOMBIE
