@@ -252,7 +252,7 @@ def mark_stale_runs_crashed(flow_name: str) -> list[str]:
         with get_client(sync_client=True) as client:
             runs = client.read_flow_runs(
                 flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])),
-                flow_run_filter=FlowRunFilter(state=dict(type=FlowRunFilterStateType(any_=[StateType.RUNNING]))),
+                flow_run_filter=FlowRunFilter(state={"type": FlowRunFilterStateType(any_=[StateType.RUNNING])}),
             )
             for run in runs:
                 if not _run_process_gone(list(run.tags or [])):

@@ -40,6 +40,7 @@ from collections.abc import Sequence
 from flows.registry.server_command import DEFAULT_PORT, SERVE_HOST, model_server_command
 from nircolor.environment import quiet_environment
 
+
 def main(argv: Sequence[str] | None = None) -> int:
     from flows.common import tracking_config
     from flows.tracking import tracking_uri

@@ -8,7 +8,6 @@
 Importing this package does not import mlflow (import_mlflow does, on first use).
 """
 
-from flows.tracking.spool import Spool, SpooledRun, drain, replay, spool_path
 from flows.tracking.connection import (
     TrackingUnavailable,
     artifact_root_for,
@@ -18,6 +17,7 @@ from flows.tracking.connection import (
     preserved_logging,
     tracking_uri,
 )
+from flows.tracking.spool import Spool, SpooledRun, drain, replay, spool_path
 from flows.tracking.tracker import RUN_STATUSES, Tracker
 from flows.tracking.values import as_number, as_text, flatten_params
 

@@ -12,7 +12,7 @@ import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Union
+from typing import Literal
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -21,7 +21,7 @@ from nircolor.fsutil import atomic_writer
 
 Kind = Literal["nir", "rgb"]
 # An image file by its path, or its bytes (a request payload): both go through the same checks.
-Source = Union[str, os.PathLike, bytes, bytearray, memoryview]
+Source = str | os.PathLike | bytes | bytearray | memoryview
 
 IMAGE_EXTENSIONS: frozenset[str] = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
 
