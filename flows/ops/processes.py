@@ -23,6 +23,8 @@ from pathlib import Path
 
 import psutil
 
+from nircolor.fsutil import atomic_write_text
+
 STOP_GRACE_S = 10.0
 
 # Processes this Python process started: reaped on `down`, so none is left a zombie.
@@ -104,8 +106,9 @@ def write_record(sdir: Path, server: Server, proc: psutil.Process) -> dict:
         "log": str(log_file(sdir, server.name)),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    record_file(sdir, server.name).write_text(json.dumps(record, indent=2) + "\n")
-    pid_file(sdir, server.name).write_text(f"{proc.pid}\n")
+    # the record first, then the pid file: a reader that finds the pid finds its record whole
+    atomic_write_text(record_file(sdir, server.name), json.dumps(record, indent=2) + "\n")
+    atomic_write_text(pid_file(sdir, server.name), f"{proc.pid}\n")
     return record
 
 
