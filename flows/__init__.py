@@ -1,14 +1,11 @@
-"""Prefect flows (one module per stage) and the MLflow adapter: the only code that imports prefect or mlflow."""
+"""Prefect flows (one module per stage) and the MLflow adapter: the only code that imports prefect or mlflow.
 
-import os as _os
+    ingest.py augment.py train.py evaluate.py compare.py   the stage flows (run by pipeline/, DVC's stages)
+    common.py      shared flow plumbing: paths, run identity, run_flow
+    tracking/      the MLflow tracker and the offline spool
+    registry/      registering, loading and serving generator checkpoints (MLflow pyfunc)
+    ops/           commands: servers (Prefect + MLflow UI), launch (a Prefect deployment of `dvc exp run`),
+                   compare_registered
 
-# The network is closed on these machines: no telemetry, analytics or update checks, set before
-# any flow module imports prefect or mlflow (setdefault: a person's explicit choice wins).
-for _key, _value in {
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "DO_NOT_TRACK": "1",
-    "DVC_NO_ANALYTICS": "1",
-    "MLFLOW_DISABLE_TELEMETRY": "true",
-    "NO_ALBUMENTATIONS_UPDATE": "1",
-}.items():
-    _os.environ.setdefault(_key, _value)
+Importing this package configures nothing: entry points call nircolor.environment.quiet_environment().
+"""

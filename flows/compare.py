@@ -20,7 +20,7 @@ from nircolor.inference import score_references as reference_tables
 from nircolor.references import reference_outputs
 from nircolor.report import PAPER_AVERAGES, side_by_side, to_markdown
 
-from flows.common import write_text_atomic
+from nircolor.fsutil import atomic_write_text as write_text_atomic
 from flows.tracking import Tracker
 
 

@@ -16,7 +16,7 @@ from nircolor.inference import evaluate_generator, load_generator
 from nircolor.training.checkpoint import load_checkpoint
 from nircolor.device import resolve_device
 
-from flows.common import write_text_atomic
+from nircolor.fsutil import atomic_write_text as write_text_atomic
 from flows.tracking import Tracker
 
 

@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from nircolor.data.layout import DatasetError, DatasetIndex, validate_dataset
 from nircolor.data.packed import pack_dataset
 
-from flows.common import write_text_atomic
+from nircolor.fsutil import atomic_write_text as write_text_atomic
 
 
 _RUN_LOGGERS = ("prefect.task_runs", "prefect.flow_runs")

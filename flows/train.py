@@ -15,7 +15,7 @@ from nircolor.data.packed import load_packed
 from nircolor.training.checkpoint import load_checkpoint
 from nircolor.training.phase import resume_path, run_phase, snapshot_path
 
-from flows.spool import SpooledRun, drain, spool_path
+from flows.tracking.spool import SpooledRun, drain, spool_path
 from flows.tracking import Tracker
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nircolor.config import Config, ConfigError, load_config
+from nircolor.environment import quiet_environment
+from nircolor.fsutil import atomic_write_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,16 +40,12 @@ def load_params(path: Path = PARAMS) -> Config:
 
 def write_json(path: str | Path, data: dict[str, Any]) -> Path:
     """Atomic: DVC (or a person) never reads a half-written metrics file, even after kill -9."""
-    from flows.common import write_text_atomic
-
-    return write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    return atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def write_csv(path: str | Path, table: pd.DataFrame) -> Path:
     """Atomic, like write_json: a plots file is either the old one, absent, or complete."""
-    from flows.common import write_text_atomic
-
-    return write_text_atomic(path, table.to_csv(index=False))
+    return atomic_write_text(path, table.to_csv(index=False))
 
 
 def _fixable(err: BaseException) -> bool:
@@ -60,6 +58,7 @@ def _fixable(err: BaseException) -> bool:
 
 def run_stage(main: Callable[[], None]) -> None:
     """Run a stage; turn the errors a person can fix into one clear message and exit code 2."""
+    quiet_environment()  # before anything imports albumentations, prefect or mlflow
     try:
         main()
     except Exception as err:

@@ -12,8 +12,8 @@ if [ ! -f data/SYNTHETIC.md ] && [ ! -d data/NIR ]; then
 fi
 
 echo "== starting the Prefect server and the MLflow UI (stop them: bash scripts/servers.sh down) ==" >&2
-python -m flows.serve up
-eval "$(python -m flows.serve env)"
+python -m flows.ops.servers up
+eval "$(python -m flows.ops.servers env)"
 
 echo "== dvc exp run with profiles/demo.yaml ==" >&2
 SECONDS=0

@@ -43,17 +43,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # `flows` is a top-level package of the repository, not installed
-    sys.path.insert(0, str(REPO))
-for key, value in (("MLFLOW_DISABLE_TELEMETRY", "true"), ("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false"),
-                   ("NO_ALBUMENTATIONS_UPDATE", "1")):  # fmt: skip
-    os.environ.setdefault(key, value)
+import numpy as np
+from PIL import Image
 
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from flows.registry import MAX_PIXELS, MAX_ROWS, SERVE_HOST, model_server_command  # noqa: E402
+from flows.registry import SERVE_HOST, model_server_command
+from nircolor.environment import quiet_environment
+from nircolor.serving import MAX_PIXELS, MAX_ROWS
 
 JSON = "application/json"
 # What each kind of invalid request must get: the status range and a fragment of the message.
@@ -142,6 +137,7 @@ def register_demo_model(root: Path, ngf: int, image_size: int, variant: str, see
     """(tracking URI, model URI) of a seeded random-init generator registered in a store under `root`."""
     import torch
 
+    from flows.common import tracking_config
     from flows.registry import register_generator
     from flows.tracking import Tracker
     from nircolor.config import load_config
@@ -169,9 +165,10 @@ def register_demo_model(root: Path, ngf: int, image_size: int, variant: str, see
     tracker = Tracker(uri=uri)
     parent = tracker.variant_run(variant)
     run = tracker.start_phase(parent, variant, "phase1", {"model": {"ngf": ngf, "image_size": image_size}})
-    register_generator(tracker, run, ckpt, variant=variant)
+    name = tracking_config().registered_model
+    register_generator(tracker, run, ckpt, variant=variant, registered_model=name)
     tracker.finish(run)
-    return uri, f"models:/nir-colorizer@{variant}"
+    return uri, f"models:/{name}@{variant}"
 
 
 def reference_model(model_uri: str) -> Any:
@@ -469,8 +466,11 @@ def print_report(result: dict[str, Any]) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python scripts/load_test.py", description=__doc__.splitlines()[0])
-    p.add_argument("--model-uri", default="models:/nir-colorizer@champion",
-                   help="the registered model to serve and to predict with in-process (default: %(default)s)")
+    from flows.common import tracking_config
+
+    p.add_argument("--model-uri", default=f"models:/{tracking_config().registered_model}@champion",
+                   help="the registered model to serve and to predict with in-process (default: %(default)s, "
+                        "the name from params.yaml)")  # fmt: skip
     p.add_argument("--demo", action="store_true",
                    help="register a seeded random-init generator in a throwaway store and serve that")
     p.add_argument("--demo-ngf", type=int, default=16)
@@ -512,6 +512,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    quiet_environment()
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="nir-load-") as tmp:
         tmp = Path(tmp)

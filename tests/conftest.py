@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-import os
+import socket
 from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+from nircolor.environment import quiet_environment
+
+quiet_environment()  # the test session is an entry point: no telemetry, analytics or update checks
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_VCIP = REPO.parent / "shared" / "data" / "vcip2020"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free on `host` right now (the OS picks it): `from tests.conftest import free_port`."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

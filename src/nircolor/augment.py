@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
-# albumentations checks PyPI for a newer release on import; these machines have no network.
-os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
-
 import json
 import random
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +13,7 @@ import cv2
 import numpy as np
 
 from nircolor.config import AugmentConfig
+from nircolor.fsutil import atomic_writer
 
 __all__ = [
     "AppliedParams",
@@ -229,15 +224,8 @@ def describe_augmentation(aug: A.Compose) -> dict[str, Any]:
 def save_augmentation(aug: A.Compose, path: str | Path) -> Path:
     """Write `A.save`'s JSON atomically: a reader never sees a half-written file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            A.save(aug, f, data_format="json")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path, "w") as f:
+        A.save(aug, f, data_format="json")
     return path
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+import yaml
 
 
 def _banner(text: str) -> None:
@@ -448,6 +447,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from nircolor.environment import quiet_environment
+
+    quiet_environment()  # before anything imports albumentations
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -7,13 +7,13 @@ import html
 import math
 import numbers
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
 import pandas as pd
 
+from nircolor.fsutil import atomic_write_text
 from nircolor.stats import HIGHER_IS_BETTER
 
 # Averages over the 18 validation pairs published in the VCIP 2020 paper's Table I.
@@ -22,6 +22,7 @@ PAPER_AVERAGES = {
     "dense": {"psnr": 17.14, "ssim": 0.52, "ae": 5.93},
 }
 from nircolor.stats import METRICS  # noqa: E402  (one home for the metric names)
+
 _FORMATS = {"psnr": "{:.2f}", "ssim": "{:.3f}", "ae": "{:.2f}"}
 
 
@@ -275,23 +276,6 @@ def html_report(
     return "\n".join(parts) + "\n"
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write a text output via a temporary file in the same directory and a rename: a reader (or a
-    stage killed mid-write and run again) never finds a truncated file that looks complete."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be read by others
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_html(path: str | os.PathLike[str], text: str) -> Path:
-    """Write an HTML page atomically (`write_text_atomic`)."""
-    return write_text_atomic(path, text)
+    """Write an HTML page atomically (`nircolor.fsutil.atomic_write_text`)."""
+    return atomic_write_text(path, text)

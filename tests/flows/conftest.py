@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+from tests.recipes import TINY_OVERRIDES as TINY  # profiles/tiny.yaml
 
 REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:  # `flows` is a top-level package of the repository, not installed
-    sys.path.insert(0, str(REPO))
-
-from tests.recipes import TINY_OVERRIDES as TINY  # noqa: E402  (profiles/tiny.yaml)
 
 
 @pytest.fixture(scope="session")

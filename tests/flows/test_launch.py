@@ -1,4 +1,4 @@
-"""flows.launch: the `dvc exp run` command, input checks that name the key, and the flow run against a fake dvc."""
+"""flows.ops.launch: the `dvc exp run` command, input checks that name the key, and the flow run against a fake dvc."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import psutil
 import pytest
 import yaml
 
-from flows import launch
+from flows.ops import launch
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -34,7 +34,7 @@ sys.exit({code})
 
 @pytest.fixture
 def fake_dvc(tmp_path, monkeypatch):
-    """Point flows.launch at a fake dvc; returns a reader of the calls it received."""
+    """Point flows.ops.launch at a fake dvc; returns a reader of the calls it received."""
     log = tmp_path / "calls.jsonl"
 
     def make(code: int = 0):
@@ -227,7 +227,9 @@ def test_an_interrupted_launch_interrupts_dvc_and_its_stages(tmp_path):
     )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, process_group=0)
     _, child_pid = proc.stdout.readline().split()
-    launch._stop(proc)
+    from flows.ops.streaming import stop
+
+    stop(proc)
     proc.stdout.close()
     assert proc.returncode == 130 and seen.read_text() == "SIGINT"
     assert not psutil.pid_exists(int(child_pid)) or psutil.Process(int(child_pid)).status() == psutil.STATUS_ZOMBIE

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,17 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port
 from tests.recipes import TINY_OVERRIDES
 
 REPO = Path(__file__).resolve().parents[2]
 EPOCHS = 4
 KILL_AFTER, RESTART_AFTER = 1, 2  # epochs
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def healthy(url: str) -> bool:
@@ -173,7 +167,7 @@ def epoch_hook(monkeypatch):
 
     timings[epoch] is how long the logging call itself took (what an outage adds to an epoch).
     """
-    from flows import spool
+    from flows.tracking import spool
 
     # a short retry interval, so a server that returns mid-phase is noticed within the 6 epochs
     monkeypatch.setattr(spool, "DEFAULT_RETRY_S", 0.5)
@@ -369,7 +363,7 @@ def test_prefect_down_to_the_end_returns_the_work_and_records_the_lost_state(poi
 
 
 def test_spool_keeps_order_and_drops_only_a_torn_last_line(tmp_path, caplog):
-    from flows.spool import Spool
+    from flows.tracking.spool import Spool
 
     spool = Spool(tmp_path / "phase1.mlflow-spool.jsonl")
     for i in range(3):
@@ -385,7 +379,7 @@ def test_spool_keeps_order_and_drops_only_a_torn_last_line(tmp_path, caplog):
 
 
 def test_a_down_server_is_left_alone_between_retries_and_replays_are_idempotent(tracker, tmp_path):
-    from flows.spool import Spool, SpooledRun, replay
+    from flows.tracking.spool import Spool, SpooledRun, replay
 
     run_id = tracker.start_phase(tracker.variant_run("dense"), "dense", "phase1", {})
     real = tracker.log_metric_rows
@@ -428,7 +422,7 @@ def test_a_down_server_is_left_alone_between_retries_and_replays_are_idempotent(
 
 
 def test_a_call_the_server_refuses_moves_aside_and_is_recorded(tracker, tmp_path):
-    from flows.spool import Spool, drain
+    from flows.tracking.spool import Spool, drain
 
     run_id = tracker.start_phase(tracker.variant_run("dense"), "dense", "phase1", {})
     spool = Spool(tmp_path / "phase1.mlflow-spool.jsonl")
@@ -448,9 +442,8 @@ def test_data_parallel_phase_through_the_flow_logs_every_epoch(pointed, packed_d
     """`train.nproc: 2` (the params switch): the flow starts torchrun (2 gloo ranks); rank 0's
     epochs reach MLflow as they finish, the checkpoint is written once, the run finishes.
     (Kept beside the outage tests to share their real servers.)"""
-    from nircolor.config import load_config
-
     from flows.tracking import Tracker
+    from nircolor.config import load_config
 
     cfg = load_config(None, {**TINY_OVERRIDES, "schedule.phase1": 2, "train.nproc": 2, "train.pool_size": 0,
                              "train.num_threads": 1, "tracking.experiment": "ddp-flow"})  # fmt: skip

@@ -66,7 +66,7 @@ def test_versions_aliases_and_tags(registry, tiny_checkpoints):
     assert dense["version"] == "1"
     assert dense["tags"]["variant"] == "dense"
     assert dense["tags"]["val/psnr"] in ("20.5", "20.75")  # 20.75 once re-registered
-    from flows.registry import sha256_file
+    from nircolor.fsutil import sha256_file
 
     assert dense["tags"]["checkpoint_sha256"] == sha256_file(tiny_checkpoints["dense"])
     assert version_info(tracker, "nir-colorizer", "baseline")["version"] == "2"
@@ -189,13 +189,29 @@ def test_served_model_lists_pinned_requirements(registry):
     assert "albumentations==2.0.8" in reqs
 
 
-def test_nir_colorizer_is_a_pyfunc_model_built_on_first_use():
+def test_nir_colorizer_is_a_plain_pyfunc_model_class():
     import mlflow.pyfunc
 
-    from flows.registry import NirColorizer
+    from flows.registry.model import NirColorizer
 
     assert issubclass(NirColorizer, mlflow.pyfunc.PythonModel)
-    assert NirColorizer.__module__ == "flows.registry" and NirColorizer.__qualname__ == "NirColorizer"
+    assert NirColorizer.__module__ == "flows.registry.model" and NirColorizer.__qualname__ == "NirColorizer"
+
+
+def test_served_model_carries_nircolor_code_and_nothing_from_flows(registry, tmp_path):
+    """The model artifact's code: the model file and a copy of nircolor; no flows package."""
+    import mlflow.artifacts
+
+    tracker = registry["tracker"]
+    info = version_info(tracker, "nir-colorizer", "dense")
+    location = tracker.client.get_logged_model(info["model_id"]).artifact_location
+    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=location, dst_path=str(tmp_path), tracking_uri=tracker.uri))
+    files = {p.relative_to(local).as_posix() for p in local.rglob("*.py")}
+    assert any(f.endswith("code/nircolor/serving.py") for f in files), sorted(files)
+    assert not any("flows" in f.split("/") for f in files), sorted(files)
+    model_code = [f for f in files if "nircolor" not in f.split("/")]  # the models-from-code file alone
+    assert len(model_code) == 1 and model_code[0].endswith("model.py"), model_code
+    assert "from flows" not in (local / model_code[0]).read_text()
 
 
 def test_importing_registry_does_not_import_mlflow():
@@ -203,3 +219,14 @@ def test_importing_registry_does_not_import_mlflow():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.strip() == "False"
+
+
+def test_serve_command_names_the_registered_model_and_binds_loopback(capsys):
+    from flows.registry import serve
+
+    assert serve.main(["--dry-run", "--alias", "v3", "--port", "5123"]) == 0
+    argv = capsys.readouterr().out.split()
+    assert argv[argv.index("-m", 3) + 1] == "models:/nir-colorizer/3"  # the name from params.yaml
+    assert argv[argv.index("-h") + 1] == "127.0.0.1" and argv[argv.index("-p") + 1] == "5123"
+    assert serve.main(["--dry-run"]) == 0
+    assert "models:/nir-colorizer@champion" in capsys.readouterr().out

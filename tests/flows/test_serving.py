@@ -19,7 +19,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from flows.registry import MAX_PIXELS, MAX_ROWS, ServingLimits, model_server_command
+from flows.registry import model_server_command
+from nircolor.serving import MAX_PIXELS, MAX_ROWS, ServingLimits
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "load_test.py"

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from flows import tracking
+from flows import common
 from flows.tracking import Tracker, TrackingUnavailable, flatten_params, tracking_uri
+from tests.conftest import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -40,7 +41,7 @@ def test_dvc_temp_workspaces_use_the_main_checkout_store(monkeypatch, tmp_path):
     monkeypatch.setenv("DVC_ROOT", str(tmp_path))  # what `dvc exp run --temp/--queue` sets
     assert tracking_uri() == f"sqlite:///{tmp_path}/mlflow.db"
     monkeypatch.delenv("DVC_ROOT")
-    monkeypatch.setattr(tracking, "REPO_ROOT", tmp_path / ".dvc" / "tmp" / "exps" / "tmpab12cd")
+    monkeypatch.setattr(common, "workspace", lambda: tmp_path / ".dvc" / "tmp" / "exps" / "tmpab12cd")
     assert tracking_uri() == f"sqlite:///{tmp_path}/mlflow.db"
 
 
@@ -54,14 +55,8 @@ def test_new_experiment_keeps_artifacts_beside_the_database(tracker, tmp_path):
 # -- reachability -------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_unreachable_server_fails_fast_naming_the_uri():
-    uri = f"http://127.0.0.1:{_free_port()}"
+    uri = f"http://127.0.0.1:{free_port()}"
     start = time.monotonic()
     with pytest.raises(TrackingUnavailable, match=f"{uri}.*unreachable"):
         Tracker(uri=uri)

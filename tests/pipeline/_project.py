@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from typing import Any
 import yaml
 
 from nircolor.config import _set_dotted
+from tests.conftest import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 GIT = ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid"]
@@ -36,16 +36,10 @@ def run(cmd: list[str], cwd: Path, env: dict, timeout: int = 600) -> subprocess.
     return res
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def prefect_server(state: Path) -> Iterator[str]:
     """One Prefect server (and MLflow UI) for every stage of a test module; yields the Prefect API URL."""
-    from flows.serve import servers_down, servers_up
+    from flows.ops.servers import servers_down, servers_up
 
     urls = servers_up(free_port(), free_port(), root=state)
     try:

@@ -96,6 +96,7 @@ class Story:
         self.seconds: dict[str, float] = {}
         self.final_status: set[str] = set()  # `dvc status` after the last, uninterrupted run
         self.final_rwlock = ""
+        self.flow_runs: list[tuple[str, str, str]] = []  # (flow, run, state type) in Prefect at the end
         self.ref = root.parent / f"{root.name}-reference"  # the clean run's outputs
 
     def kill_when(self, name: str, ready: Callable[[], bool], look: Callable[[], dict], timeout: float = 300) -> None:
@@ -252,6 +253,7 @@ def story(tmp_path_factory) -> Story:
         s.repro()
         s.final_status = s.status()
         s.final_rwlock = (root / ".dvc" / "tmp" / "rwlock").read_text()
+        s.flow_runs = _flow_runs(api)
 
     t0 = time.monotonic()
     run([sys.executable, "-c", REFERENCE, str(s.ref), VARIANT], root, env, timeout=600)
@@ -263,6 +265,19 @@ def story(tmp_path_factory) -> Story:
     seen = s.kills["evaluate"].seen
     print(f"at the evaluate kill: {len(seen['pngs'])} PNGs, table {'present' if seen['table'] is not None else 'absent'}")
     return s
+
+
+def _flow_runs(api: str) -> list[tuple[str, str, str]]:
+    import asyncio
+
+    from prefect.client.orchestration import PrefectClient
+
+    async def read() -> list[tuple[str, str, str]]:
+        async with PrefectClient(api=api) as client:
+            flows = {f.id: f.name for f in await client.read_flows(limit=50)}
+            return [(flows[r.flow_id], r.name, r.state_type.value) for r in await client.read_flow_runs(limit=200)]
+
+    return asyncio.run(read())
 
 
 def _ran(log: str) -> list[str]:
@@ -380,3 +395,12 @@ def test_no_stale_lock_blocks_a_rerun_and_the_end_is_up_to_date(story):
     left = {info["pid"] for infos in final.get("read", {}).values() for info in infos}
     assert left <= dead, left
     assert story.final_status == set(), story.final_status
+
+
+def test_killed_stages_show_as_crashed_in_prefect_not_running(story):
+    """Each killed stage's flow run is set Crashed when that stage runs again; none stays Running."""
+    states = [(flow, state) for flow, _, state in story.flow_runs]
+    assert not [run for run in story.flow_runs if run[2] == "RUNNING"], story.flow_runs
+    for flow in ("ingest", "train-phase", "evaluate"):
+        assert (flow, "CRASHED") in states, (flow, story.flow_runs)
+        assert (flow, "COMPLETED") in states, (flow, story.flow_runs)

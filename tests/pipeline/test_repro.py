@@ -3,11 +3,10 @@ a second `dvc repro` does nothing, and parameter changes rerun only what they to
 
 from __future__ import annotations
 
-import pandas as pd
-
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -180,7 +179,7 @@ def test_prefect_recorded_every_stage_with_tags(project, prefect_api):
 
 def test_compare_any_two_registered_versions(project, monkeypatch):
     root, env, _ = project
-    from flows.compare_registered import compare, compare_groups
+    from flows.ops.compare_registered import compare, compare_groups
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", env["MLFLOW_TRACKING_URI"])
     md = compare("baseline", "dense", str(root / "artifacts" / "packed"), device="cpu")

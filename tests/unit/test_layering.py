@@ -1,4 +1,5 @@
-"""Architecture rules from DESIGN.md: the science imports no orchestration, the core needs torch alone."""
+"""Architecture rules: one direction (dvc.yaml → pipeline/ → flows/ → src/nircolor), the science imports no
+orchestration, the served model needs nircolor alone, the core needs torch alone."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[2] / "src" / "nircolor"
+REPO = Path(__file__).resolve().parents[2]
+SRC = REPO / "src" / "nircolor"
+FLOWS = REPO / "flows"
+MODEL = FLOWS / "registry" / "model.py"  # the served pyfunc model: its code travels with the model
 FORBIDDEN = {"prefect", "mlflow", "dvc"}
 
 
@@ -28,6 +32,37 @@ def test_src_never_imports_orchestration():
         if _imported_roots(p) & FORBIDDEN
     }
     assert not offenders, f"src/nircolor must not import prefect/mlflow/dvc: {offenders}"
+
+
+def test_src_never_imports_flows_or_pipeline():
+    offenders = {
+        str(p.relative_to(SRC)): sorted(_imported_roots(p) & {"flows", "pipeline"})
+        for p in SRC.rglob("*.py")
+        if _imported_roots(p) & {"flows", "pipeline"}
+    }
+    assert not offenders, f"src/nircolor must not import flows or pipeline: {offenders}"
+
+
+def test_flows_never_import_pipeline():
+    offenders = [str(p.relative_to(REPO)) for p in FLOWS.rglob("*.py") if "pipeline" in _imported_roots(p)]
+    assert not offenders, f"flows/ must not import pipeline/ (dvc.yaml → pipeline → flows → nircolor): {offenders}"
+
+
+def test_served_model_imports_nircolor_mlflow_and_numpy_only():
+    """The pyfunc model's file is copied into every registered model beside nircolor, and nothing else."""
+    allowed = {"nircolor", "mlflow", "numpy", "__future__"} | set(sys.stdlib_module_names)
+    tree = ast.parse(MODEL.read_text())
+    roots = _imported_roots(MODEL)  # imports inside functions count too (ast.walk sees them)
+    relative = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level > 0]
+    assert not relative, f"{MODEL.name} must not import relatively (from its package): {relative}"
+    assert roots <= allowed, f"{MODEL.name} imports {sorted(roots - allowed)}; only nircolor, mlflow, numpy"
+    assert "flows" not in roots
+    names = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    assert "__getattr__" not in names, "a plain class, no module-level __getattr__"
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "type"
+                and len(n.args) == 3], (
+        "the model class is a class statement, not built with type()"
+    )
 
 
 def test_every_module_says_what_it_owns():

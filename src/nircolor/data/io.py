@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 import re
-import secrets
 import sys
 import threading
 import warnings
@@ -17,7 +17,11 @@ from typing import Literal
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from nircolor.fsutil import atomic_writer
+
 Kind = Literal["nir", "rgb"]
+# An image file by its path, or its bytes (a request payload): both go through the same checks.
+Source = str | os.PathLike | bytes | bytearray | memoryview
 
 IMAGE_EXTENSIONS: frozenset[str] = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
 
@@ -98,9 +102,23 @@ def _file_problem(path: Path) -> str | None:
     return None
 
 
-def _open(path: Path) -> Image.Image:
-    """Open lazily (header only), turning every failure into an ImageError with a plain reason."""
-    reason = _file_problem(path)
+def _source(source: Source, name: str | None) -> tuple[Path, bytes | None]:
+    """(the name errors give, the bytes when `source` is bytes else None)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return Path(name or "<image bytes>"), bytes(source)
+    return Path(source), None
+
+
+def _readable(path: Path, data: bytes | None) -> Path | io.BytesIO:
+    """What Pillow opens: the file, or a fresh stream over the bytes."""
+    return io.BytesIO(data) if data is not None else path
+
+
+def _open(path: Path, data: bytes | None = None) -> Image.Image:
+    """Open lazily (header only), turning every failure into an ImageError with a plain reason.
+
+    `data`: the image's bytes (then `path` only names it in errors)."""
+    reason = _file_problem(path) if data is None else ("zero bytes of image data" if not data else None)
     if reason is not None:
         raise ImageError(path, reason)
     try:
@@ -108,7 +126,7 @@ def _open(path: Path) -> Image.Image:
         # swaps process-wide state, hence the lock (opening reads the header only: cheap).
         with _OPEN_LOCK, warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(path)
+            im = Image.open(_readable(path, data))
     except PermissionError:
         raise ImageError(path, "permission denied (cannot read the file)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -171,10 +189,11 @@ def _expected(kind: Kind) -> str:
     return "8- or 16-bit grayscale" if kind == "nir" else "8- or 16-bit RGB"
 
 
-def probe_image(path: str | os.PathLike[str], kind: Kind) -> ImageInfo:
-    """Check an image from its header only (size, mode, alpha); pixels are not decoded."""
-    path = Path(path)
-    im = _open(path)
+def probe_image(source: Source, kind: Kind, *, name: str | None = None) -> ImageInfo:
+    """Check an image (a path, or the file's bytes named `name` in errors) from its header only
+    (size, mode, alpha); pixels are not decoded."""
+    path, data = _source(source, name)
+    im = _open(path, data)
     with im:
         _check_mode(path, im, kind)
         return ImageInfo(size=(im.size[1], im.size[0]), mode=im.mode, bits=_bits(im))
@@ -186,7 +205,7 @@ def _scale16(values: np.ndarray) -> np.ndarray:
     return ((v * 255 + 32767) // 65535).astype(np.uint8)
 
 
-def _decode(path: Path, im: Image.Image) -> np.ndarray:
+def _decode(path: Path, im: Image.Image, data: bytes | None = None) -> np.ndarray:
     """Fully decode an opened image: uint8 (H, W) or (H, W, 3), 16-bit scaled down."""
     rawmode = _rawmode(im)
     try:
@@ -198,7 +217,7 @@ def _decode(path: Path, im: Image.Image) -> np.ndarray:
             return _scale16(values)
         if im.mode == "RGB" and rawmode in _OTHER_BYTE_ORDER:
             high = np.asarray(im).astype(np.uint16)
-            with Image.open(path) as again:
+            with Image.open(_readable(path, data)) as again:
                 again.tile = [t._replace(args=_with_rawmode(t.args, _OTHER_BYTE_ORDER[rawmode])) for t in again.tile]
                 again.load()
                 low = np.asarray(again).astype(np.uint16)
@@ -239,19 +258,20 @@ def _with_rawmode(args: object, rawmode: str) -> object:
     return (rawmode, *args[1:]) if isinstance(args, tuple) else rawmode
 
 
-def read_image(path: str | os.PathLike[str], kind: Kind) -> np.ndarray:
-    """Decode one image file to uint8: NIR → (H, W), RGB → (H, W, 3).
+def read_image(source: Source, kind: Kind, *, name: str | None = None) -> np.ndarray:
+    """Decode one image file (a path, or its bytes) to uint8: NIR → (H, W), RGB → (H, W, 3).
 
     16-bit files are scaled by round(v·255/65535). A NIR image stored with three channels is
-    accepted only when the channels are equal. Raises ImageError naming the file and the reason.
+    accepted only when the channels are equal. Raises ImageError naming the file (for bytes:
+    `name`, default "<image bytes>") and the reason; bytes pass the same checks as a file.
     """
     if kind not in ("nir", "rgb"):
         raise ValueError(f"kind must be 'nir' or 'rgb', got {kind!r}")
-    path = Path(path)
-    im = _open(path)
+    path, data = _source(source, name)
+    im = _open(path, data)
     with im:
         _check_mode(path, im, kind)
-        array = _decode(path, im)
+        array = _decode(path, im, data)
         _check_orientation(path, im)
     if kind == "rgb":
         return array
@@ -274,18 +294,7 @@ def write_png(path: str | os.PathLike[str], array: np.ndarray, *, compress_level
     if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] == 3)):
         raise ValueError(f"write_png needs shape (H, W) or (H, W, 3), got {array.shape}")
     image = Image.fromarray(np.ascontiguousarray(array))
-    # The temporary name has no image extension, so a crash leaves nothing a dataset scan mistakes
-    # for an image; same directory, so os.replace is an atomic rename. os.open rather than mkstemp
-    # so the file gets the usual umask permissions instead of 0600.
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            image.save(f, format="PNG", compress_level=compress_level, optimize=False)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    # atomic_writer's temporary name has no image extension: a crash leaves nothing a dataset
+    # scan mistakes for an image
+    with atomic_writer(path, "wb") as f:
+        image.save(f, format="PNG", compress_level=compress_level, optimize=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import numpy as np
 
 from nircolor.data.io import ImageError
 from nircolor.data.layout import DatasetError, DatasetIndex, Problem, load_pairs, load_rgb
+from nircolor.fsutil import atomic_write_text, atomic_writer
 from nircolor.references import fit_lookup
 
 MANIFEST = "manifest.json"
@@ -58,14 +58,8 @@ def unpaired_source(has_online: bool) -> str:
 
 
 def _save_npy(path: Path, array: np.ndarray) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            np.save(fh, np.ascontiguousarray(array))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_writer(path, "wb") as fh:
+        np.save(fh, np.ascontiguousarray(array))
 
 
 def resize_stack(stack: np.ndarray, size: int) -> np.ndarray:
@@ -161,9 +155,7 @@ def pack_dataset(
         "files": files,
         "sha256": digest.hexdigest(),
     }
-    tmp = out / f".{MANIFEST}.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2))
-    os.replace(tmp, out / MANIFEST)
+    atomic_write_text(out / MANIFEST, json.dumps(manifest, indent=2))
     return manifest
 
 

@@ -3,7 +3,7 @@
 Serve it (the Prefect server must be up; its URL comes from PREFECT_API_URL or .servers/):
 
     bash scripts/servers.sh up
-    python -m flows.launch serve        # deployment `launch-pipeline/nircolor-pipeline`; Ctrl-C stops it
+    python -m flows.ops.launch serve        # deployment `launch-pipeline/nircolor-pipeline`; Ctrl-C stops it
 
 then in the Prefect UI (http://127.0.0.1:4200) → Deployments → nircolor-pipeline → Run → Custom
 run: `variants` (["baseline", "dense"] or one of them), `overrides` ({"loss.lambda_pair": "30"}),
@@ -13,7 +13,7 @@ a time (`limit=1`): two workspace runs would fight over the same checkout.
 
 Run it once, here, without a deployment:
 
-    python -m flows.launch run --variant dense -S loss.lambda_pair=30 [--temp | --queue]
+    python -m flows.ops.launch run --variant dense -S loss.lambda_pair=30 [--temp | --queue]
 
 Steps:
 1. Validate: every variant is baseline or dense; every override key is a dotted path that exists
@@ -43,13 +43,10 @@ results there, as `dvc exp run` does in a shell. Values follow DVC's `-S` (Hydra
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import re
 import shlex
 import shutil
-import signal
-import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -58,11 +55,14 @@ from typing import Any
 import yaml
 from prefect import flow
 
-from flows.serve import ServerError, default_root, pipeline_env
+from flows.common import PARAMS_FILE, repo_root
+from flows.ops.servers import ServerError, pipeline_env
+from flows.ops.streaming import stream
+from nircolor.config import parse_overrides
+from nircolor.environment import quiet_environment
 
 DEPLOYMENT = "nircolor-pipeline"
 TAGS = ["nircolor", "dvc"]
-PARAMS_FILE = "params.yaml"
 
 # The dvc executable: this, else $NIRCOLOR_DVC, else the one beside this Python, else PATH.
 DVC_EXECUTABLE: str | None = None
@@ -87,7 +87,7 @@ class PipelineFailed(RuntimeError):
 
 def known_variants(params_file: Path | None = None) -> tuple[str, ...]:
     """The variants `params.yaml` lists (its `variants` keys), in order: their one home."""
-    path = params_file or default_root() / PARAMS_FILE
+    path = params_file or repo_root() / PARAMS_FILE
     params = yaml.safe_load(path.read_text()) or {}
     return tuple(params.get("variants") or ())
 
@@ -111,11 +111,13 @@ def check_variants(variants: Iterable[str] | None, known: Sequence[str] | None =
 
 
 def override_text(value: Any) -> str:
-    """A value as `-S` text: booleans and None in YAML spelling, everything else as str()."""
+    """A value as `-S` text: booleans and None in YAML spelling, lists as `[a,b]`, everything else as str()."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
         return "null"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(override_text(v) for v in value) + "]"
     return str(value)
 
 
@@ -236,52 +238,11 @@ def _prefect_api_url(*, durable: bool) -> str | None:
 
 
 def _child_env(*, durable: bool) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DVC_NO_ANALYTICS": "1",
-                "MLFLOW_DISABLE_TELEMETRY": "true", "NO_ALBUMENTATIONS_UPDATE": "1"})  # fmt: skip
+    env = dict(quiet_environment(dict(os.environ)))
     api = _prefect_api_url(durable=durable)
     if api:
         env["PREFECT_API_URL"] = api
     return env
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """Interrupt DVC like Ctrl-C does (it cleans up its lock and temp workspace), then harder.
-
-    Within Prefect's cancellation grace (the runner's SIGTERM becomes an exception here, and
-    this runs in `stream`'s finally before the runner's SIGKILL).
-    """
-    for sig, wait_s in ((signal.SIGINT, 20), (signal.SIGTERM, 5), (signal.SIGKILL, 5)):
-        if proc.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=wait_s)
-
-
-def stream(cmd: Sequence[str], cwd: Path, env: Mapping[str, str]) -> tuple[int, list[str]]:
-    """Run `cmd`, printing its output line by line; (return code, every line).
-
-    A line redrawn with carriage returns (progress bars) is printed once, as last drawn.
-    """
-    lines: list[str] = []
-    proc = subprocess.Popen(
-        list(cmd), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, process_group=0,  # its own group: an interrupt reaches DVC's stages too
-    )  # fmt: skip
-    try:
-        assert proc.stdout is not None
-        for raw in proc.stdout:
-            line = raw.decode("utf-8", errors="replace").rstrip("\r\n").split("\r")[-1].rstrip()
-            print(line, flush=True)
-            lines.append(line)
-        returncode = proc.wait()
-    finally:
-        _stop(proc)
-        if proc.stdout is not None:
-            proc.stdout.close()
-    return returncode, lines
 
 
 @flow(name="launch-pipeline", log_prints=True)
@@ -300,7 +261,7 @@ def launch_pipeline(
         temp: run in a temporary workspace (`dvc exp run --temp`), leaving the checkout alone.
         queue: queue the experiment (`dvc exp run --queue`) and start the queue worker.
     """
-    root = default_root()
+    root = repo_root()
     params_file = root / PARAMS_FILE
     overrides = dict(overrides or {})
 
@@ -346,18 +307,14 @@ def launch_pipeline(
 # Command line
 
 
-def _parse_sets(items: Sequence[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"-S expects key=value, got {item!r}")
-        out[key.strip()] = value
-    return out
+def _sets(items: Sequence[str]) -> dict[str, str]:
+    """`-S key=value` items → {key: value as `-S` text}, parsed by nircolor.config.parse_overrides
+    (ConfigError, a ValueError, names a malformed item)."""
+    return {key: override_text(value) for key, value in parse_overrides(list(items)).items()}
 
 
 def _use_running_server() -> None:
-    """PREFECT_API_URL from `flows.serve` state unless the person set it; settings follow the env."""
+    """PREFECT_API_URL from `flows.ops.servers` state unless the person set it; settings follow the env."""
     if os.environ.get("PREFECT_API_URL"):
         return
     try:
@@ -367,7 +324,7 @@ def _use_running_server() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m flows.launch", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m flows.ops.launch", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help=f"serve the deployment {DEPLOYMENT!r} (needs a running Prefect server)")
     run = sub.add_parser("run", help="launch the pipeline once, from here")
@@ -379,6 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode.add_argument("--queue", action="store_true", help="queue it and start the queue worker")
     args = parser.parse_args(argv)
 
+    quiet_environment()
     _use_running_server()
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -386,23 +344,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     with temporary_settings({PREFECT_API_URL: api} if api else {}):
         if args.command == "serve":
             if not api:
-                print("flows.launch: no Prefect server: start one with `bash scripts/servers.sh up`", file=sys.stderr)
+                print("flows.ops.launch: no Prefect server: start one with `bash scripts/servers.sh up`", file=sys.stderr)
                 return 1
-            os.chdir(default_root())  # served runs import `flows.launch` from here
+            os.chdir(repo_root())  # served runs import `flows.ops.launch` from here
             print(f"serving {DEPLOYMENT!r} on {api}", flush=True)
             launch_pipeline.serve(name=DEPLOYMENT, tags=TAGS, limit=1,
                                   description=launch_pipeline.__doc__)  # fmt: skip
             return 0
         try:
             result = launch_pipeline(
-                variants=args.variant, overrides=_parse_sets(args.sets),
+                variants=args.variant, overrides=_sets(args.sets),
                 temp=args.temp, queue=args.queue,
             )  # fmt: skip
         except PipelineFailed as err:
-            print(f"flows.launch: {err}", file=sys.stderr)
+            print(f"flows.ops.launch: {err}", file=sys.stderr)
             return err.returncode or 1
         except ValueError as err:
-            print(f"flows.launch: {err}", file=sys.stderr)
+            print(f"flows.ops.launch: {err}", file=sys.stderr)
             return 2
     print(f"experiment: {result['experiment'] or '(name not printed)'}")
     return 0

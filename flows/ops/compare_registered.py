@@ -1,8 +1,8 @@
-"""Compare registered versions of `nir-colorizer` on the validation pairs: Table I with floors and intervals.
+"""Compare registered versions of the registered model (params.yaml: tracking.registered_model) on the validation pairs: Table I with floors and intervals.
 
-    python -m flows.compare_registered                          # @baseline vs @dense
-    python -m flows.compare_registered --a champion --b 3
-    python -m flows.compare_registered --group baseline=4,7,10 --group dense=5,8,11   # seeds
+    python -m flows.ops.compare_registered                          # @baseline vs @dense
+    python -m flows.ops.compare_registered --a champion --b 3
+    python -m flows.ops.compare_registered --group baseline=4,7,10 --group dense=5,8,11   # seeds
 
 `--a`/`--b` take an alias (baseline, dense, champion) or a version number (3 or v3). `--group
 NAME=REF,REF,…` names several versions of one recipe (seeds: `dvc exp run --queue -S
@@ -20,21 +20,25 @@ import sys
 
 import pandas as pd
 
+from flows.common import tracking_config
+from flows.registry import RegistryError, load_registered
+from flows.tracking import Tracker
 from nircolor.comparison import compare as compare_tables
 from nircolor.comparison import differences_markdown, summary_markdown
 from nircolor.data.packed import load_lookup, load_packed
+from nircolor.environment import quiet_environment
 from nircolor.inference import evaluate_generator, score_references
 from nircolor.report import side_by_side, to_markdown
 from nircolor.device import resolve_device
 
-from flows.registry import RegistryError, load_registered
-from flows.tracking import Tracker
 
-
-def compare_groups(groups: dict[str, list[str]], packed: str, *, registered_model: str = "nir-colorizer",
-                   experiment: str = "nir-colorization", device: str = "auto") -> str:  # fmt: skip
+def compare_groups(groups: dict[str, list[str]], packed: str, *, registered_model: str | None = None,
+                   experiment: str | None = None, device: str = "auto") -> str:  # fmt: skip
     """Markdown: averages (mean ± sd over each group's versions) with the reference floors, paired
-    bootstrap intervals and wins, then the per-image table (each group's mean over versions)."""
+    bootstrap intervals and wins, then the per-image table (each group's mean over versions).
+
+    The registered model and the experiment default to params.yaml's `tracking` section."""
+    registered_model = registered_model or tracking_config().registered_model
     tracker = Tracker(experiment)
     dev = resolve_device(device)
     _, val, _ = load_packed(packed)
@@ -62,8 +66,8 @@ def compare_groups(groups: dict[str, list[str]], packed: str, *, registered_mode
     ])  # fmt: skip
 
 
-def compare(a: str, b: str, packed: str, *, registered_model: str = "nir-colorizer",
-            experiment: str = "nir-colorization", device: str = "auto") -> str:  # fmt: skip
+def compare(a: str, b: str, packed: str, *, registered_model: str | None = None,
+            experiment: str | None = None, device: str = "auto") -> str:  # fmt: skip
     """Two registered versions; groups are named after the references (`baseline`, `3`)."""
     return compare_groups({a.removeprefix("@"): [a], b.removeprefix("@"): [b]}, packed,
                           registered_model=registered_model, experiment=experiment, device=device)  # fmt: skip
@@ -85,9 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--group", action="append", type=parse_group, default=[],
                     help="NAME=REF,REF,… several versions of one recipe (repeat; replaces --a/--b)")
     ap.add_argument("--packed", default="artifacts/packed", help="an ingest pack (validation pairs)")
-    ap.add_argument("--model", default="nir-colorizer")
+    ap.add_argument("--model", default=None, help="registered model (default: params.yaml tracking.registered_model)")
     ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     args = ap.parse_args(argv)
+    quiet_environment()
     groups = dict(args.group) if args.group else {args.a.removeprefix("@"): [args.a], args.b.removeprefix("@"): [args.b]}
     try:
         print(compare_groups(groups, args.packed, registered_model=args.model, device=args.device))

@@ -37,8 +37,10 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nircolor.fsutil import atomic_write_text
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from flows.tracking import Tracker
+    from flows.tracking.tracker import Tracker
 
 log = logging.getLogger(__name__)
 
@@ -98,12 +100,7 @@ class Spool:
         if not entries:
             self.path.unlink(missing_ok=True)
             return
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.writelines(json.dumps(e, separators=(",", ":")) + "\n" for e in entries)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        atomic_write_text(self.path, "".join(json.dumps(e, separators=(",", ":")) + "\n" for e in entries), fsync=True)
 
     def __len__(self) -> int:
         return len(self.entries())
@@ -210,14 +207,12 @@ def _write_record(spool: Spool, uri: str, remaining: list[dict[str, Any]]) -> Pa
         "spool": str(spool.path),
         "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "note": "these MLflow calls never reached the server; they are replayed from the spool "
-        "when the next phase of this variant starts (or flows.spool.drain is called)",
+        "when the next phase of this variant starts (or flows.tracking.spool.drain is called)",
         "runs": summarize(remaining),
     }
     if rejected:
         body["rejected"] = {"file": str(rejected_path(spool.path)), "runs": summarize(rejected)}
-    tmp = record.with_name(f".{record.name}.tmp")
-    tmp.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, record)
+    atomic_write_text(record, json.dumps(body, indent=2) + "\n")
     return record
 
 
@@ -320,7 +315,7 @@ class SpooledRun:
         return self._call({"op": "metrics", "run_id": self.run_id, "rows": self.tracker.metric_rows(metrics, step)})
 
     def set_tags(self, tags: Mapping[str, Any]) -> bool:
-        from flows.tracking import as_text
+        from flows.tracking.values import as_text
 
         return self._call({"op": "tags", "run_id": self.run_id, "tags": {k: as_text(v) for k, v in tags.items()}})
 

@@ -1,9 +1,9 @@
 """One command for the local servers: the Prefect server (flow runs) and the MLflow UI (runs, artifacts, registry).
 
-    python -m flows.serve up [--prefect-port 4200] [--mlflow-port 5000] [--host 127.0.0.1]
-    python -m flows.serve status
-    python -m flows.serve env      # eval "$(python -m flows.serve env)" before `dvc exp run`
-    python -m flows.serve down
+    python -m flows.ops.servers up [--prefect-port 4200] [--mlflow-port 5000] [--host 127.0.0.1]
+    python -m flows.ops.servers status
+    python -m flows.ops.servers env      # eval "$(python -m flows.ops.servers env)" before `dvc exp run`
+    python -m flows.ops.servers down
     bash scripts/servers.sh up|down|status|env          # the same, after scripts/env.sh
 
 `up` starts both as detached process groups (they outlive the command) and waits until each
@@ -48,84 +48,47 @@ out `mlflow-artifacts:/` locations: a SQLite client cannot resolve them.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import errno
-import json
 import os
 import shlex
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
+from flows.common import repo_root
+from flows.ops.processes import (
+    CHILDREN,
+    STOP_GRACE_S,
+    Server,
+    ServerError,
+    forget,
+    healthy,
+    live_leader,
+    log_file,
+    port_in_use,
+    read_record,
+    spawn,
+    terminate,
+    wait_healthy,
+)
+from nircolor.environment import quiet_environment
 
 SERVERS = ("prefect", "mlflow")
 DEFAULT_PORTS = {"prefect": 4200, "mlflow": 5000}
 DEFAULT_HOST = "127.0.0.1"
 START_TIMEOUT_S = 60.0
-STOP_GRACE_S = 10.0
-
-# The network is closed here: analytics, telemetry and update checks off in the servers' env
-# (setdefault semantics: a value the person set explicitly is kept).
-_QUIET_ENV = {
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "DO_NOT_TRACK": "1",
-    "MLFLOW_DISABLE_TELEMETRY": "true",
-    "DVC_NO_ANALYTICS": "1",
-    "NO_ALBUMENTATIONS_UPDATE": "1",
-    # MLflow's GenAI job runner (scorers, trace rollups): an extra process we never use.
-    "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
-}
-
-# Processes this Python process started: reaped on `down`, so none is left a zombie.
-_CHILDREN: dict[int, subprocess.Popen] = {}
-
-
-class ServerError(RuntimeError):
-    """A server could not be started or stopped; the message says which and why."""
-
-
-@dataclass(frozen=True)
-class Server:
-    """How to start one server and how to tell that it is up."""
-
-    name: str
-    host: str
-    port: int
-    argv: tuple[str, ...]
-    health_path: str
-    store: str = ""  # what it serves: the MLflow store URI / Prefect's home
-
-    @property
-    def url(self) -> str:
-        return f"http://{_connect_host(self.host)}:{self.port}"
-
-    @property
-    def health_url(self) -> str:
-        return self.url + self.health_path
+# MLflow's GenAI job runner (scorers, trace rollups): an extra process we never use.
+_SERVER_ENV = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+_CHILDREN = CHILDREN  # processes this Python process started (tests look at it)
 
 
 # --------------------------------------------------------------------------------------------
 # Where things live
 
 
-def default_root() -> Path:
-    """The main checkout (DVC_ROOT inside a `dvc exp run --temp/--queue` workspace)."""
-    dvc_root = os.environ.get("DVC_ROOT")
-    if dvc_root and Path(dvc_root).is_dir():
-        return Path(dvc_root).resolve()
-    return Path(__file__).resolve().parents[1]
-
-
 def _root(root: str | os.PathLike[str] | None) -> Path:
-    return Path(root).resolve() if root is not None else default_root()
+    return Path(root).resolve() if root is not None else repo_root()
 
 
 def state_dir(root: str | os.PathLike[str] | None = None) -> Path:
@@ -158,16 +121,6 @@ def _prefect_home(root: Path) -> Path:
     home = os.environ.get("PREFECT_HOME")
     return Path(home).expanduser() if home else root / ".prefect"
 
-
-def _connect_host(host: str) -> str:
-    """Where a client on this machine reaches a server bound to `host`."""
-    if host in ("", "0.0.0.0"):
-        return "127.0.0.1"
-    if host == "::":
-        return "[::1]"
-    return f"[{host}]" if ":" in host else host
-
-
 def _specs(
     root: Path, host: str, ports: Mapping[str, int], store_uri: str
 ) -> dict[str, Server]:
@@ -191,194 +144,14 @@ def _specs(
 
 def _child_env(root: Path) -> dict[str, str]:
     env = dict(os.environ)
-    for key, value in _QUIET_ENV.items():
+    quiet_environment(env)  # the network is closed: no analytics, telemetry or update checks
+    for key, value in _SERVER_ENV.items():
         env.setdefault(key, value)
     env["PREFECT_HOME"] = str(_prefect_home(root))
     # The server is the API; a client setting pointing elsewhere would only confuse it.
     env.pop("PREFECT_API_URL", None)
     env.pop("MLFLOW_TRACKING_URI", None)
     return env
-
-
-# --------------------------------------------------------------------------------------------
-# State records
-
-
-def _pid_file(sdir: Path, name: str) -> Path:
-    return sdir / f"{name}.pid"
-
-
-def _record_file(sdir: Path, name: str) -> Path:
-    return sdir / f"{name}.json"
-
-
-def _log_file(sdir: Path, name: str) -> Path:
-    return sdir / f"{name}.log"
-
-
-def _read_record(sdir: Path, name: str) -> dict | None:
-    """The state of `name` if its pid file and record exist and agree, else None."""
-    try:
-        pid = int(_pid_file(sdir, name).read_text().strip())
-        record = json.loads(_record_file(sdir, name).read_text())
-    except (OSError, ValueError):
-        return None
-    if record.get("pid") != pid:
-        return None
-    return record
-
-
-def _write_record(sdir: Path, server: Server, proc: psutil.Process) -> dict:
-    record = {
-        "name": server.name,
-        "pid": proc.pid,
-        "create_time": proc.create_time(),
-        "host": server.host,
-        "port": server.port,
-        "url": server.url,
-        "health_url": server.health_url,
-        "store": server.store,
-        "argv": list(server.argv),
-        "log": str(_log_file(sdir, server.name)),
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
-    _record_file(sdir, server.name).write_text(json.dumps(record, indent=2) + "\n")
-    _pid_file(sdir, server.name).write_text(f"{proc.pid}\n")
-    return record
-
-
-def _forget(sdir: Path, name: str) -> None:
-    for path in (_pid_file(sdir, name), _record_file(sdir, name)):
-        path.unlink(missing_ok=True)
-
-
-def _leader(record: Mapping) -> psutil.Process | None:
-    """The live process of a record: same pid *and* start time (a reused pid is not ours)."""
-    pid = int(record["pid"])
-    child = _CHILDREN.get(pid)
-    if child is not None and child.poll() is not None:  # reap our own exited child
-        _CHILDREN.pop(pid, None)
-        return None
-    try:
-        proc = psutil.Process(pid)
-        if abs(proc.create_time() - float(record.get("create_time", 0))) > 1.0:
-            return None
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return None
-        return proc
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return None
-
-
-# --------------------------------------------------------------------------------------------
-# Probes
-
-
-def _healthy(url: str, timeout_s: float = 2.0) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as resp:  # noqa: S310 - local http
-            return resp.status == 200
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-
-
-def port_in_use(host: str, port: int) -> bool:
-    """True when something listens on (host, port) or binding it would fail."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is not "in use"
-        try:
-            sock.bind((host, port))
-        except OSError as err:
-            if err.errno in (errno.EADDRINUSE, errno.EACCES):
-                return True
-            raise ServerError(f"cannot bind {host}:{port}: {err}") from None
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((_connect_host(host).strip("[]"), port)) == 0
-
-
-def _log_tail(path: Path, lines: int = 30) -> str:
-    try:
-        text = path.read_text(errors="replace").splitlines()
-    except OSError:
-        return "(no log)"
-    return "\n".join(text[-lines:]) or "(empty log)"
-
-
-# --------------------------------------------------------------------------------------------
-# Start and stop
-
-
-def _spawn(server: Server, sdir: Path, env: Mapping[str, str], cwd: Path) -> dict:
-    log = _log_file(sdir, server.name)
-    with open(log, "ab") as out:
-        out.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(server.argv)}\n".encode())
-        out.flush()
-        env = dict(env)
-        if server.name == "prefect":
-            # the UI's browser code calls the API at PREFECT_UI_API_URL, which otherwise stays
-            # at the default port 4200 whatever --port says
-            env["PREFECT_UI_API_URL"] = f"{server.url.rstrip('/')}/api"
-            env["PREFECT_SERVER_API_HOST"], env["PREFECT_SERVER_API_PORT"] = server.host, str(server.port)
-        proc = subprocess.Popen(
-            server.argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out,
-            stderr=subprocess.STDOUT, start_new_session=True,  # its own process group: `down` ends all of it
-        )  # fmt: skip
-    _CHILDREN[proc.pid] = proc
-    return _write_record(sdir, server, psutil.Process(proc.pid))
-
-
-def _wait_healthy(records: Sequence[Mapping], timeout_s: float) -> None:
-    """Poll every server until all answer; the first to exit (or the clock) ends the wait."""
-    waiting = list(records)
-    deadline = time.monotonic() + timeout_s
-    while waiting:
-        for record in list(waiting):
-            if _healthy(record["health_url"], timeout_s=1.0):
-                waiting.remove(record)
-            elif _leader(record) is None:
-                raise ServerError(
-                    f"{record['name']} server exited during start-up; last lines of {record['log']}:\n"
-                    + _log_tail(Path(record["log"]))
-                )
-        if not waiting:
-            return
-        if time.monotonic() > deadline:
-            record = waiting[0]
-            raise ServerError(
-                f"{record['name']} server did not answer {record['health_url']} within {timeout_s:g} s; "
-                f"last lines of {record['log']}:\n" + _log_tail(Path(record["log"]))
-            )
-        time.sleep(0.25)
-
-
-def _terminate(record: Mapping, grace_s: float = STOP_GRACE_S) -> None:
-    """SIGTERM the server's process group (and any descendant that left it), SIGKILL after `grace_s`."""
-    leader = _leader(record)
-    pid = int(record["pid"])
-    procs: list[psutil.Process] = []
-    if leader is not None:
-        with contextlib.suppress(psutil.Error):
-            procs = [leader, *leader.children(recursive=True)]
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, signal.SIGTERM)
-        for proc in procs:
-            with contextlib.suppress(psutil.Error):
-                proc.terminate()
-        _, alive = psutil.wait_procs(procs, timeout=grace_s)
-        if alive:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
-            for proc in alive:
-                with contextlib.suppress(psutil.Error):
-                    proc.kill()
-            psutil.wait_procs(alive, timeout=5)
-    child = _CHILDREN.pop(pid, None)
-    if child is not None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            child.wait(timeout=5)
-
 
 @dataclass(frozen=True)
 class Status:
@@ -398,16 +171,16 @@ def server_status(
     sdir = state_dir(root)
     out: dict[str, Status] = {}
     for name in names:
-        record = _read_record(sdir, name)
+        record = read_record(sdir, name)
         if record is None:
-            _forget(sdir, name)
+            forget(sdir, name)
             out[name] = Status(name, "stopped")
             continue
-        if _leader(record) is None:
-            _forget(sdir, name)
+        if live_leader(record) is None:
+            forget(sdir, name)
             out[name] = Status(name, "stopped", detail=f"pid {record['pid']} had exited; state removed")
             continue
-        state = "running" if _healthy(record["health_url"]) else "starting"
+        state = "running" if healthy(record["health_url"]) else "starting"
         out[name] = Status(name, state, record["url"], int(record["pid"]), detail=record.get("store", ""))
     return out
 
@@ -442,14 +215,14 @@ def servers_up(
     records: dict[str, dict] = {}
     to_start: list[Server] = []
     for name, spec in specs.items():
-        record = _read_record(sdir, name)
-        if record is not None and _leader(record) is not None:
+        record = read_record(sdir, name)
+        if record is not None and live_leader(record) is not None:
             if name == "mlflow" and record.get("store") != uri:
                 say(f"mlflow: note: the running UI serves {record.get('store')}, not {uri}")
             say(f"{name}: already running (pid {record['pid']}) at {record['url']}")
             records[name] = record
             continue
-        _forget(sdir, name)
+        forget(sdir, name)
         if port_in_use(spec.host, spec.port):
             raise ServerError(
                 f"{name}: port {spec.port} on {spec.host} is already in use by another program; "
@@ -463,18 +236,18 @@ def servers_up(
     started: list[dict] = []
     try:
         for spec in to_start:  # both start at once: their start-ups overlap
-            say(f"{spec.name}: starting on {spec.host}:{spec.port} (log {_log_file(sdir, spec.name)})")
-            record = _spawn(spec, sdir, env, base)
+            say(f"{spec.name}: starting on {spec.host}:{spec.port} (log {log_file(sdir, spec.name)})")
+            record = spawn(spec, sdir, env, base)
             started.append(record)
             records[spec.name] = record
         t0 = time.monotonic()
-        _wait_healthy([records[name] for name in SERVERS], timeout_s)
+        wait_healthy([records[name] for name in SERVERS], timeout_s)
         if started:
             say(f"ready after {time.monotonic() - t0:.1f} s")
     except BaseException:
         for record in started:
-            _terminate(record)
-            _forget(sdir, record["name"])
+            terminate(record)
+            forget(sdir, record["name"])
         raise
     return {name: records[name]["url"] for name in SERVERS}
 
@@ -487,13 +260,13 @@ def servers_down(
     sdir = state_dir(root)
     stopped: dict[str, bool] = {}
     for name in SERVERS:
-        record = _read_record(sdir, name)
-        was_running = record is not None and _leader(record) is not None
+        record = read_record(sdir, name)
+        was_running = record is not None and live_leader(record) is not None
         if was_running:
             say(f"{name}: stopping pid {record['pid']}")
-            _terminate(record, grace_s)
+            terminate(record, grace_s)
         say(f"{name}: stopped")
-        _forget(sdir, name)
+        forget(sdir, name)
         stopped[name] = was_running
     return stopped
 
@@ -505,11 +278,11 @@ def pipeline_env(*, root: str | os.PathLike[str] | None = None) -> dict[str, str
     the Prefect server is not running.
     """
     sdir = state_dir(root)
-    prefect = _read_record(sdir, "prefect")
-    if prefect is None or _leader(prefect) is None:
+    prefect = read_record(sdir, "prefect")
+    if prefect is None or live_leader(prefect) is None:
         raise ServerError("the Prefect server is not running; start it with: bash scripts/servers.sh up")
-    mlflow = _read_record(sdir, "mlflow")
-    if mlflow is not None and _leader(mlflow) is not None and mlflow.get("store"):
+    mlflow = read_record(sdir, "mlflow")
+    if mlflow is not None and live_leader(mlflow) is not None and mlflow.get("store"):
         uri = mlflow["store"]
     else:
         uri = _tracking_uri(_root(root) if root is not None else None)
@@ -530,11 +303,11 @@ def _print_status(statuses: Mapping[str, Status]) -> None:
 def _print_urls(urls: Mapping[str, str]) -> None:
     print(f"Prefect UI  {urls['prefect']}")
     print(f"MLflow UI   {urls['mlflow']}")
-    print('Pipeline env: eval "$(python -m flows.serve env)"')
+    print('Pipeline env: eval "$(python -m flows.ops.servers env)"')
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m flows.serve", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m flows.ops.servers", description=__doc__.splitlines()[0])
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--root", default=None, help="folder of .servers/ and .prefect/ (default: the repository)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -545,9 +318,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     up.add_argument("--timeout", type=float, default=START_TIMEOUT_S, help="seconds to wait for each server")
     sub.add_parser("down", parents=[common], help="stop both servers")
     sub.add_parser("status", parents=[common], help="running / stopped, with URLs (exit 3 unless both run)")
-    sub.add_parser("env", parents=[common], help='export lines for a pipeline run: eval "$(python -m flows.serve env)"')
+    sub.add_parser("env", parents=[common], help='export lines for a pipeline run: eval "$(python -m flows.ops.servers env)"')
     args = parser.parse_args(argv)
     root = args.root
+    quiet_environment()
 
     try:
         if args.command == "up":
@@ -569,7 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for key, value in env.items():
                 print(f"export {key}={shlex.quote(value)}")
     except (ServerError, ValueError) as err:
-        print(f"flows.serve: {err}", file=sys.stderr)
+        print(f"flows.ops.servers: {err}", file=sys.stderr)
         return 1
     return 0
 

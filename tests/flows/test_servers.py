@@ -1,9 +1,8 @@
-"""flows.serve: both servers start on free ports in a throwaway root, answer, bind loopback only, and stop."""
+"""flows.ops.servers: both servers start on free ports in a throwaway root, answer, bind loopback only, and stop."""
 
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -13,24 +12,19 @@ from pathlib import Path
 import psutil
 import pytest
 
-from flows import serve
+from flows.ops import servers as serve
+from tests.conftest import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def get(url: str, timeout: float = 10.0) -> tuple[int, bytes]:
-    with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - local http
+    with urllib.request.urlopen(url, timeout=timeout) as resp:
         return resp.status, resp.read()
 
 
 def cli(*args: str, root: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flows.serve", *args, "--root", str(root)],
+    return subprocess.run([sys.executable, "-m", "flows.ops.servers", *args, "--root", str(root)],
                           cwd=REPO, capture_output=True, text=True, timeout=60)  # fmt: skip
 
 

@@ -4,7 +4,7 @@ One `Tracker` per process talks to one store through `MlflowClient` alone: no fl
 `mlflow.start_run`, no active-run state, no global tracking URI. Run ids are passed explicitly,
 so a task in a worker thread logs to the run it was handed.
 
-Run layout in the experiment `nir-colorization`:
+Run layout in the experiment (params.yaml's `tracking.experiment`, `nir-colorization`):
 
     <variant>                       parent run, tags {variant}
     ├── <variant>-phase1            nested (tag mlflow.parentRunId), tags {variant, phase}
@@ -18,277 +18,48 @@ Importing this module does not import mlflow (it costs ~1.5 s and reconfigures l
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import shutil
-import sys
 import tempfile
-import threading
 import time
-import urllib.error
-import urllib.request
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+from flows.common import tracking_config
+from flows.tracking.connection import (
+    TrackingUnavailable,
+    artifact_root_for,
+    check_reachable,
+    fail_fast,
+    import_mlflow,
+    preserved_logging,
+    tracking_uri,
+)
+from flows.tracking.values import (
+    MAX_METRICS_PER_BATCH,
+    MAX_PARAMS_PER_BATCH,
+    MAX_TAGS_PER_BATCH,
+    as_number,
+    as_text,
+    chunks,
+    flatten_params,
+    search_literal,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
     from mlflow.entities import Run
     from mlflow.tracking import MlflowClient
 
-# The network is closed on these machines; MLflow would otherwise try to send usage data.
-os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+__all__ = ["RUN_STATUSES", "Tracker", "TrackingUnavailable", "artifact_root_for", "as_number", "as_text",
+           "check_reachable", "fail_fast", "flatten_params", "import_mlflow", "preserved_logging", "tracking_uri"]
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-EXPERIMENT = "nir-colorization"
 RUN_STATUSES = ("FINISHED", "FAILED", "KILLED")
 
-# MLflow's documented limits (log_batch and param values).
-MAX_PARAMS_PER_BATCH = 100
-MAX_TAGS_PER_BATCH = 100
-MAX_METRICS_PER_BATCH = 1000
-MAX_PARAM_VALUE_LENGTH = 6000
-
 log = logging.getLogger(__name__)
-
-
-class TrackingUnavailable(RuntimeError):
-    """The tracking server cannot be reached (or is not an MLflow server); the message names the URI."""
-
-
-# --------------------------------------------------------------------------------------------
-# Where runs go
-
-
-def _store_root() -> Path:
-    """The main checkout, even when this code runs from a `dvc exp run --temp/--queue` workspace.
-
-    DVC sets DVC_ROOT to the parent repository for queued/temp experiments; failing that, a temp
-    workspace lives at <repo>/.dvc/tmp/exps/<name>/, so walk up out of it.
-    """
-    dvc_root = os.environ.get("DVC_ROOT")
-    if dvc_root and Path(dvc_root).is_dir():
-        return Path(dvc_root).resolve()
-    parts = REPO_ROOT.parts
-    for i in range(len(parts) - 3):
-        if parts[i : i + 3] == (".dvc", "tmp", "exps"):
-            return Path(*parts[:i])
-    return REPO_ROOT
-
-
-def tracking_uri() -> str:
-    """`MLFLOW_TRACKING_URI` if set, else an absolute SQLite store at the repository root.
-
-    Absolute, so runs from `dvc exp run --temp` (another working directory) land in the same store.
-    """
-    env = os.environ.get("MLFLOW_TRACKING_URI")
-    if env:
-        return env
-    return f"sqlite:///{_store_root() / 'mlflow.db'}"
-
-
-def _sqlite_path(uri: str) -> Path | None:
-    """The database file of a `sqlite:///…` URI (None for other stores or in-memory databases)."""
-    if not uri.startswith("sqlite:///"):
-        return None
-    raw = uri[len("sqlite:///") :].split("?", 1)[0]
-    if not raw or raw == ":memory:":
-        return None
-    return Path(raw).resolve()
-
-
-def artifact_root_for(uri: str) -> str | None:
-    """Where a new experiment keeps its artifacts: beside a SQLite file, else the server's default.
-
-    MLflow's own default for a SQLite store is `./mlruns` under the *current directory*, which
-    would scatter artifacts across DVC's temporary workspaces.
-    """
-    db = _sqlite_path(uri)
-    return (db.parent / "mlartifacts").as_uri() if db is not None else None
-
-
-# --------------------------------------------------------------------------------------------
-# Importing mlflow without letting it touch the logging configuration
-
-
-@contextlib.contextmanager
-def preserved_logging() -> Iterator[None]:
-    """Undo what an import does to logging: root handlers/level, and existing loggers' settings."""
-    root = logging.getLogger()
-    saved_root = (list(root.handlers), root.level)
-    saved_disable = logging.root.manager.disable
-    saved = {
-        name: (lg.level, lg.disabled, lg.propagate, list(lg.handlers))
-        for name, lg in logging.root.manager.loggerDict.items()
-        if isinstance(lg, logging.Logger)
-    }
-    try:
-        yield
-    finally:
-        root.handlers[:] = saved_root[0]
-        root.setLevel(saved_root[1])
-        logging.disable(saved_disable)
-        for name, (level, disabled, propagate, handlers) in saved.items():
-            lg = logging.getLogger(name)
-            lg.setLevel(level)
-            lg.disabled = disabled
-            lg.propagate = propagate
-            lg.handlers[:] = handlers
-
-
-def import_mlflow() -> ModuleType:
-    """Import mlflow (with mlflow.pyfunc and the client) on first use; logging is left as it was."""
-    if "mlflow.pyfunc" in sys.modules and "mlflow.tracking" in sys.modules:
-        return sys.modules["mlflow"]
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    with preserved_logging():
-        import mlflow
-        import mlflow.pyfunc  # noqa: F401
-        import mlflow.tracking  # noqa: F401
-    return mlflow
-
-
-# --------------------------------------------------------------------------------------------
-# Values MLflow accepts
-
-
-def as_number(value: Any) -> float | None:
-    """A float for ints, floats and numpy/torch scalars; None for anything else (bools included)."""
-    if isinstance(value, bool):
-        return None
-    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # numpy / torch scalars
-        try:
-            value = value.item()
-        except (TypeError, ValueError):
-            return None
-        if isinstance(value, bool):
-            return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    return None
-
-
-def as_text(value: Any) -> str:
-    """A JSON-safe string for a param or tag value (numpy scalars unwrapped, sequences as JSON)."""
-    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
-        value = value.item()
-    if isinstance(value, str):
-        return value
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, (set, frozenset)):
-        value = sorted(value, key=str)
-    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):  # sequences, arrays
-        items = value.tolist() if hasattr(value, "tolist") else list(value)
-        return json.dumps(items, default=_json_default)
-    return str(value)
-
-
-def _json_default(value: Any) -> Any:
-    return value.item() if getattr(value, "ndim", None) == 0 else as_text(value)
-
-
-def flatten_params(params: Mapping[str, Any] | Any, prefix: str = "") -> dict[str, str]:
-    """Nested mappings (or pydantic models) → {dotted.key: text}; values cut to MLflow's limit."""
-    if hasattr(params, "model_dump"):
-        params = params.model_dump(mode="json")
-    flat: dict[str, str] = {}
-    for key, value in params.items():
-        name = f"{prefix}{key}"
-        if hasattr(value, "model_dump"):
-            value = value.model_dump(mode="json")
-        if isinstance(value, Mapping):
-            if value:
-                flat.update(flatten_params(value, prefix=f"{name}."))
-            else:
-                flat[name] = "{}"
-            continue
-        text = as_text(value)
-        if len(text) > MAX_PARAM_VALUE_LENGTH:
-            text = text[: MAX_PARAM_VALUE_LENGTH - 1] + "…"
-        flat[name] = text
-    return flat
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _quote(value: str) -> str:
-    """A search-filter string literal."""
-    return f'"{value}"' if "'" in value else f"'{value}'"
-
-
-# --------------------------------------------------------------------------------------------
-# Reachability
-
-
-def check_reachable(uri: str, timeout_s: float = 10.0) -> None:
-    """Raise TrackingUnavailable unless an MLflow server answers at the http(s) `uri` in time.
-
-    MLflow's own client retries for minutes before giving up; this fails within `timeout_s`.
-    """
-    deadline = time.monotonic() + timeout_s
-    base = uri.rstrip("/")
-    probes = (f"{base}/health", f"{base}/api/2.0/mlflow/experiments/search?max_results=1")
-    last = "no answer"
-    for url in probes:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        try:
-            with urllib.request.urlopen(url, timeout=remaining) as resp:  # noqa: S310 - http(s) only
-                if resp.status == 200:
-                    return
-                last = f"HTTP {resp.status} from {url}"
-        except urllib.error.HTTPError as err:
-            if err.code in (401, 403):  # a server that wants credentials MLflow's client may have
-                return
-            last = f"HTTP {err.code} from {url}"
-        except (urllib.error.URLError, OSError, ValueError) as err:
-            reason = getattr(err, "reason", err)
-            raise TrackingUnavailable(
-                f"MLflow tracking server {uri} is unreachable ({reason}); start it, or unset "
-                "MLFLOW_TRACKING_URI to use the local SQLite store"
-            ) from None
-    raise TrackingUnavailable(
-        f"MLflow tracking server {uri} did not answer as an MLflow server within {timeout_s:g} s ({last})"
-    )
-
-
-# MLflow's HTTP client retries a failed request 7 times with exponential backoff (about 4
-# minutes against a dead server) and waits up to 120 s for each answer. Inside `fail_fast()`
-# a request is tried once: a refused connection fails at once, a silent server after
-# FAIL_FAST_TIMEOUT_S. The variables are read by mlflow.utils.rest_utils.http_request on every
-# call, so setting them around a call is enough (they are process-wide while set: the lock
-# keeps two blocks from restoring each other's values).
-FAIL_FAST_TIMEOUT_S = 5
-_FAIL_FAST_LOCK = threading.RLock()
-
-
-@contextlib.contextmanager
-def fail_fast(timeout_s: int = FAIL_FAST_TIMEOUT_S) -> Iterator[None]:
-    """MLflow HTTP calls in the block: no retries (MLFLOW_HTTP_REQUEST_MAX_RETRIES=0), `timeout_s` per request."""
-    settings = {
-        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
-        "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0",
-        "MLFLOW_HTTP_REQUEST_TIMEOUT": str(max(1, int(timeout_s))),
-    }
-    with _FAIL_FAST_LOCK:
-        saved = {key: os.environ.get(key) for key in settings}
-        os.environ.update(settings)
-        try:
-            yield
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
 
 # --------------------------------------------------------------------------------------------
@@ -296,11 +67,13 @@ def fail_fast(timeout_s: int = FAIL_FAST_TIMEOUT_S) -> Iterator[None]:
 
 
 class Tracker:
-    """Runs, params, metrics, tags and artifacts of one experiment, through one MlflowClient."""
+    """Runs, params, metrics, tags and artifacts of one experiment, through one MlflowClient.
+
+    The experiment defaults to params.yaml's `tracking.experiment`."""
 
     def __init__(
         self,
-        experiment: str = EXPERIMENT,
+        experiment: str | None = None,
         uri: str | None = None,
         *,
         timeout_s: float = 10.0,
@@ -318,8 +91,8 @@ class Tracker:
 
         self.registry_uri = registry_uri or self.uri
         self.client: MlflowClient = MlflowClient(tracking_uri=self.uri, registry_uri=self.registry_uri)
-        self.experiment_name = experiment
-        self._experiment_id: str | None = self._experiment(experiment) if connect else None
+        self.experiment_name = experiment or tracking_config().experiment
+        self._experiment_id: str | None = self._experiment(self.experiment_name) if connect else None
 
     @property
     def experiment_id(self) -> str:
@@ -426,7 +199,7 @@ class Tracker:
 
         Tag names with dots go through a dict: `tracker.runs(**{"mlflow.parentRunId": pid})`.
         """
-        clauses = [f"tags.`{key}` = {_quote(as_text(value))}" for key, value in tag_filters.items()]
+        clauses = [f"tags.`{key}` = {search_literal(as_text(value))}" for key, value in tag_filters.items()]
         found: list[Run] = []
         token = None
         while True:
@@ -448,14 +221,14 @@ class Tracker:
         from mlflow.entities import Param
 
         flat = [Param(k, v) for k, v in flatten_params(params).items()]
-        for batch in _chunks(flat, MAX_PARAMS_PER_BATCH):
+        for batch in chunks(flat, MAX_PARAMS_PER_BATCH):
             self.client.log_batch(run_id, params=list(batch))
 
     def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
         from mlflow.entities import RunTag
 
         items = [RunTag(k, v) for k, v in _tag_texts(tags).items()]
-        for batch in _chunks(items, MAX_TAGS_PER_BATCH):
+        for batch in chunks(items, MAX_TAGS_PER_BATCH):
             self.client.log_batch(run_id, tags=list(batch))
 
     @staticmethod
@@ -490,7 +263,7 @@ class Tracker:
         from mlflow.entities import Metric
 
         items = [Metric(str(key), float(value), int(ts), int(step)) for key, value, ts, step in rows]
-        for batch in _chunks(items, MAX_METRICS_PER_BATCH):
+        for batch in chunks(items, MAX_METRICS_PER_BATCH):
             self.client.log_batch(run_id, metrics=list(batch))
 
     def log_metrics(self, run_id: str, metrics: Mapping[str, Any], step: int | None = None) -> None:
