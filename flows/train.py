@@ -55,7 +55,7 @@ def train(cfg: Config, variant: Variant, phase: Phase, packed_dir: str, checkpoi
           runs: dict[str, str], provenance: dict[str, str]) -> dict[str, Any]:  # fmt: skip
     """Run the phase (resuming if a resume file exists), logging every epoch to the phase run.
 
-    MLflow may go away mid-phase: every call goes through a SpooledRun (flows/spool.py), so a dead
+    MLflow may go away mid-phase: every call goes through a SpooledRun (flows/tracking/spool.py), so a dead
     server costs no more than a refused connection per retry interval, and what it missed is
     delivered when it answers again or listed in `<phase>.mlflow-undelivered.json`.
     """
