@@ -139,8 +139,13 @@ def _flat(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def scale_line(result: dict[str, Any]) -> str:
-    """'trained at 64 px, scored at 256 px' for one variant's evaluate result."""
-    return f"trained at {result.get('trained_px', '?')} px, scored at {result.get('scored_px', '?')} px"
+    """'trained at 64 px, scored at 256 px' for one variant's evaluate result; a scale other than
+    the two sizes' ratio (native crops, crop_scale) is named: 'trained at 128 px (scale 2), …'."""
+    trained, scored, scale = result.get("trained_px", "?"), result.get("scored_px", "?"), result.get("scale")
+    named = ""
+    if scale is not None and isinstance(trained, int) and isinstance(scored, int) and scale != trained / scored:
+        named = f" (scale {scale:g})"
+    return f"trained at {trained} px{named}, scored at {scored} px"
 
 
 @flow(name="compare", log_prints=True)
