@@ -1,4 +1,4 @@
-"""Tests for nircolor.data.synth: layout, byte-exact determinism, and that the scenes obey the physics."""
+"""Tests for nircolor.data.synth and .scenes: layout, byte-exact determinism, and that the scenes obey the physics."""
 
 from __future__ import annotations
 
@@ -9,17 +9,9 @@ import numpy as np
 import pytest
 
 from nircolor.data.layout import validate_dataset
-from nircolor.data.synth import (
-    CATEGORIES,
-    MATERIALS,
-    SYNTH_VERSION,
-    VEGETATION,
-    allocate,
-    image_rng,
-    render_labelled_scene,
-    render_scene,
-    write_synthetic,
-)
+from nircolor.data.materials import MATERIALS, VEGETATION
+from nircolor.data.scenes import CATEGORIES, render_labelled_scene, render_scene
+from nircolor.data.synth import SYNTH_VERSION, allocate, image_rng, write_synthetic
 
 SMALL = dict(n_pairs=6, n_unpaired=4, n_val=2, size=32, seed=0)
 # sha256 over the sorted (relative path, bytes) of write_synthetic(**SMALL). Changing the generator

@@ -11,7 +11,8 @@ from nircolor.data.layout import (
     load_rgb,
     validate_dataset,
 )
-from nircolor.data.synth import SYNTH_VERSION, render_scene, write_synthetic
+from nircolor.data.scenes import render_scene
+from nircolor.data.synth import SYNTH_VERSION, write_synthetic
 
 __all__ = [
     "EXPECTED_LAYOUT",
