@@ -12,8 +12,9 @@ import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from nircolor.data.layout import DatasetError, DatasetIndex, validate_dataset
+from nircolor.data.layout import DatasetError, DatasetIndex
 from nircolor.data.packed import pack_dataset
+from nircolor.data.validate import validate_dataset
 
 from nircolor.fsutil import atomic_write_text as write_text_atomic
 

@@ -17,9 +17,9 @@ import numpy as np
 import torch
 
 from nircolor.config import load_config
-from nircolor.data.layout import validate_dataset
 from nircolor.data.packed import load_packed, pack_dataset
 from nircolor.data.synth import write_synthetic
+from nircolor.data.validate import validate_dataset
 from nircolor.device import configure_runtime
 from nircolor.inference import evaluate_generator, load_generator
 from nircolor.metrics import evaluate_batch

@@ -35,8 +35,8 @@ def tiny_dataset(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_pack(tiny_dataset, tmp_path_factory):
     """(TrainArrays, validation PairArrays) of the tiny dataset."""
-    from nircolor.data.layout import validate_dataset
     from nircolor.data.packed import load_packed, pack_dataset
+    from nircolor.data.validate import validate_dataset
 
     out = tmp_path_factory.mktemp("packed")
     pack_dataset(validate_dataset(tiny_dataset), out)

@@ -49,7 +49,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from nircolor.data.layout import DatasetError, validate_dataset
+    from nircolor.data.layout import DatasetError
+    from nircolor.data.validate import validate_dataset
 
     try:
         index = validate_dataset(Path(args.dir))
@@ -85,8 +86,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from nircolor.config import PHASES, ConfigError, load_config, load_profile
-    from nircolor.data.layout import DatasetError, validate_dataset
+    from nircolor.data.layout import DatasetError
     from nircolor.data.packed import load_packed, pack_dataset
+    from nircolor.data.validate import validate_dataset
     from nircolor.device import configure_runtime, resolve_device
     from nircolor.inference import evaluate_generator, load_generator
     from nircolor.report import side_by_side, to_markdown
@@ -329,8 +331,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from nircolor.comparison import compare, differences_markdown, summary_markdown
-    from nircolor.data.layout import DatasetError, load_pairs, validate_dataset
+    from nircolor.data.layout import DatasetError, load_pairs
     from nircolor.data.packed import PairArrays
+    from nircolor.data.validate import validate_dataset
     from nircolor.inference import score_references
     from nircolor.references import fit_lookup
     from nircolor.report import PAPER_AVERAGES

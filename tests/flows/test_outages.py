@@ -126,8 +126,8 @@ def drain_prefect_workers(timeout_s: float = 15.0) -> None:
 
 @pytest.fixture(scope="module")
 def packed_dir(tiny_dataset, tmp_path_factory) -> str:
-    from nircolor.data.layout import validate_dataset
     from nircolor.data.packed import pack_dataset
+    from nircolor.data.validate import validate_dataset
 
     out = tmp_path_factory.mktemp("outage-packed")
     pack_dataset(validate_dataset(tiny_dataset), out)

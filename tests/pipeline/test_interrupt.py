@@ -49,8 +49,8 @@ REFERENCE = """
 import sys
 from pathlib import Path
 from nircolor.config import load_config
-from nircolor.data.layout import validate_dataset
 from nircolor.data.packed import load_packed, pack_dataset
+from nircolor.data.validate import validate_dataset
 from nircolor.inference import evaluate_generator, load_generator
 from nircolor.training.phase import run_phase
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from nircolor.data.io import read_image
-from nircolor.data.layout import validate_dataset
 from nircolor.data.packed import load_packed, pack_dataset
+from nircolor.data.validate import validate_dataset
 
 REPO = Path(__file__).resolve().parents[2]
 REAL = REPO.parent / "shared" / "data" / "vcip2020"

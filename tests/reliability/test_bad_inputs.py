@@ -18,8 +18,9 @@ from PIL import Image
 from nircolor.cli import main
 from nircolor.data import io as data_io
 from nircolor.data.io import MAX_PIXELS, ImageError, display_path, probe_image, read_image
-from nircolor.data.layout import EXPECTED_LAYOUT, DatasetError, validate_dataset
+from nircolor.data.layout import EXPECTED_LAYOUT, DatasetError
 from nircolor.data.packed import MANIFEST, load_packed, pack_dataset
+from nircolor.data.validate import validate_dataset
 from tests.reliability.corpus import (
     BOMB_SIDE,
     CASES,

@@ -86,8 +86,8 @@ def test_lookup_never_sees_a_validation_pixel():
 
 
 def test_pack_fits_the_lookup_on_training_pairs_only(tiny_dataset, tmp_path):
-    from nircolor.data.layout import validate_dataset
     from nircolor.data.packed import load_lookup, load_packed, pack_dataset
+    from nircolor.data.validate import validate_dataset
 
     pack_dataset(validate_dataset(tiny_dataset), tmp_path)
     train, val, _ = load_packed(tmp_path)

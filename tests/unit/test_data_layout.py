@@ -1,4 +1,4 @@
-"""Tests for nircolor.data.layout: every way a dataset can be broken is reported, all at once."""
+"""Tests for nircolor.data.layout and .validate: every way a dataset can be broken is reported, all at once."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from nircolor.data.layout import (
     Pair,
     load_pairs,
     load_rgb,
-    validate_dataset,
 )
+from nircolor.data.validate import validate_dataset
 
 REAL_DATA = Path(__file__).resolve().parents[2].parent / "shared/data/vcip2020"
 SIZE = 32

@@ -17,8 +17,8 @@ from nircolor.augment import (
     crop_size,
 )
 from nircolor.config import AugmentConfig, load_config
-from nircolor.data.layout import validate_dataset
 from nircolor.data.packed import pack_dataset
+from nircolor.data.validate import validate_dataset
 from nircolor.training.batches import DeviceData, iterate_batches
 from nircolor.training.checkpoint import load_checkpoint
 from nircolor.training.phase import resume_path, run_phase

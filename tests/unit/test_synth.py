@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nircolor.data.layout import validate_dataset
 from nircolor.data.materials import MATERIALS, VEGETATION
 from nircolor.data.scenes import CATEGORIES, render_labelled_scene, render_scene
 from nircolor.data.synth import SYNTH_VERSION, allocate, image_rng, write_synthetic
+from nircolor.data.validate import validate_dataset
 
 SMALL = dict(n_pairs=6, n_unpaired=4, n_val=2, size=32, seed=0)
 # sha256 over the sorted (relative path, bytes) of write_synthetic(**SMALL). Changing the generator

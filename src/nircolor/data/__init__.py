@@ -9,10 +9,10 @@ from nircolor.data.layout import (
     Problem,
     load_pairs,
     load_rgb,
-    validate_dataset,
 )
 from nircolor.data.scenes import render_scene
 from nircolor.data.synth import SYNTH_VERSION, write_synthetic
+from nircolor.data.validate import validate_dataset
 
 __all__ = [
     "EXPECTED_LAYOUT",

@@ -25,9 +25,9 @@ from nircolor.data.layout import (
     SYNTHETIC_LABEL,
     VAL_DIR,
     DatasetIndex,
-    validate_dataset,
 )
 from nircolor.data.scenes import CATEGORIES, check_size, render_scene
+from nircolor.data.validate import validate_dataset
 
 SYNTH_VERSION = "1"
 
