@@ -134,13 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _bench_args(p: argparse.ArgumentParser) -> None:
-    from nircolor.bench import add_arguments
+    from nircolor.bench_report import add_arguments
 
     add_arguments(p)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from nircolor.bench import main as bench_main
+    from nircolor.bench_report import main as bench_main
 
     return bench_main(args)
 
