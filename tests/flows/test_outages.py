@@ -320,7 +320,7 @@ def test_mlflow_down_to_the_end_of_the_phase_records_exactly_what_is_missing(poi
 
     # the server returns; the next phase of the variant opens its runs and delivers the spool first
     mlflow.start()
-    runs = open_runs.fn(cfg, "dense", "phase2", str(ckpt), {}, "RGB-Online")
+    runs = open_runs.fn(cfg, "dense", "phase2", str(ckpt / "phase2.pt"), str(ckpt / "phase1.pt"), {}, "RGB-Online")
     assert not list(ckpt.glob("*.mlflow-*")), "spool and record removed once delivered"
     tracker = Tracker(cfg.tracking.experiment, uri=pointed["mlflow_uri"])
     steps = metric_steps(tracker.client, run_id)
