@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 from nircolor.config import load_config, parse_overrides, resolve_arch
 from nircolor.data.io import read_image
-from nircolor.inference import translate
+from nircolor.inference import colorize
 from nircolor.metrics import evaluate_batch
 from nircolor.models import build_generator
 from nircolor.training.cyclegan import CycleGAN
@@ -75,11 +75,11 @@ def main() -> None:
         g = build_generator(resolve_arch(a.variant, m), 1, 3, ngf=m.ngf, image_size=a.crop, init_std=m.init_std)
         opt = torch.optim.Adam(g.parameters(), lr=cfg.optim.lr, betas=(cfg.optim.beta1, cfg.optim.beta2))
 
+    g.infer_scale = float(a.up)  # the inference rule evaluate uses (enlarge, translate, average back)
+
     def validate() -> dict[str, float]:
         g.eval()
-        x = F.interpolate(vx, scale_factor=a.up, mode="bicubic").clamp(0, 1) if a.up > 1 else vx
-        out = translate(g, x, g.size_multiple)
-        out = F.interpolate(out, scale_factor=1 / a.up, mode="area") if a.up > 1 else out
+        out = colorize(g, vx)
         g.train()
         out = (out.double() * 255).round() / 255  # scored as the uint8 image a user gets
         return {k: round(float(v.mean()), 4) for k, v in evaluate_batch(out, vy).items()}

@@ -306,13 +306,7 @@ def load_config(path: str | Path | None, overrides: dict[str, Any] | None = None
     raw: dict[str, Any] = {}
     source = "defaults"
     if path is not None:
-        path, source = Path(path), str(path)
-        try:
-            raw = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as err:
-            raise ConfigError(f"{path}: not valid YAML: {err}") from None
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{path}: expected a mapping at the top level")
+        raw, source = _read_mapping(Path(path), "expected a mapping at the top level"), str(path)
     apply_overrides(raw, overrides or {})
     return parse_config(raw, source + (" + overrides" if overrides else ""))
 
@@ -329,13 +323,17 @@ def apply_overrides(tree: dict[str, Any], overrides: dict[str, Any]) -> dict[str
 def load_profile(path: str | Path) -> dict[str, Any]:
     """A profile (profiles/<name>.yaml): a mapping of dotted keys to values, as `load_config`'s
     `overrides` take them; an empty file is no overrides."""
-    path = Path(path)
+    return _read_mapping(Path(path), "a profile maps dotted keys to values")
+
+
+def _read_mapping(path: Path, not_a_mapping: str) -> dict[str, Any]:
+    """A YAML file's top-level mapping ({} for an empty file); ConfigError naming the file."""
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML: {err}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: a profile maps dotted keys to values")
+        raise ConfigError(f"{path}: {not_a_mapping}")
     return data
 
 
