@@ -30,6 +30,8 @@ from nircolor.metrics import evaluate_batch
 from nircolor.models import build_generator
 from nircolor.training.cyclegan import CycleGAN
 
+LOGGED = ("loss_pair_rgb", "loss_pair_nir", "loss_cycle_rgb", "loss_cycle_nir", "loss_ssim_rgb")
+
 
 def load(data: Path) -> tuple[np.ndarray, ...]:
     def stack(paths, mode):
@@ -52,10 +54,11 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=480)
     ap.add_argument("--every", type=float, default=60)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="params overrides")
     a = ap.parse_args()
     cfg = load_config(Path(__file__).resolve().parents[1] / "params.yaml", parse_overrides(a.set)).for_variant(a.variant)
-    torch.set_num_threads(1)
+    torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
     nir, rgb, vnir, vrgb = load(a.data)
@@ -86,6 +89,7 @@ def main() -> None:
 
     bs, gen = cfg.train.batch_size, torch.Generator().manual_seed(a.seed)
     t0, due, epoch, step = time.time(), a.every, 0, 0
+    sums: dict[str, float] = {}  # training losses since the last line
     while time.time() - t0 < a.seconds:
         order = rng.permutation(len(tn))
         for s in range(0, len(order), bs):
@@ -95,16 +99,22 @@ def main() -> None:
             if rng.random() < 0.5:
                 x, y = x.flip(-1), y.flip(-1)
             if a.mode == "cyclegan":
-                net.train_step(x, y, y, "paired", gen)
+                for k, v in net.train_step(x, y, y, "paired", gen).items():
+                    sums[k] = sums.get(k, 0.0) + float(v)
             else:
                 loss = cfg.loss.lambda_pair * (g(x) - y).abs().mean()
                 opt.zero_grad()
                 loss.backward()
+                sums["loss_pair_rgb"] = sums.get("loss_pair_rgb", 0.0) + float(loss) / cfg.loss.lambda_pair
                 opt.step()
             step += 1
+            sums["n"] = sums.get("n", 0) + 1
             if time.time() - t0 > due:
                 due += a.every
-                print(json.dumps({"t": round(time.time() - t0), "epoch": epoch, "step": step, **validate()}), flush=True)
+                n = sums.pop("n")
+                shown = {k.removeprefix("loss_"): round(v / n, 4) for k, v in sums.items() if k in LOGGED}
+                sums.clear()
+                print(json.dumps({"t": round(time.time() - t0), "epoch": epoch, "step": step, **shown, **validate()}), flush=True)
         epoch += 1
     print(json.dumps({"final": True, "t": round(time.time() - t0), "epoch": epoch, "step": step, **validate()}), flush=True)
 

@@ -1,0 +1,72 @@
+"""How far the quality targets are from what intensity-to-colour mappings can give, on the real data.
+
+Scores, on the 18 validation pairs at 256 px with the project's metrics, the floors (gray, the
+256-entry lookup fit on the training pairs) and oracles that peek at each validation image's own
+RGB: the lookup with each image's true mean colour, a per-channel affine fit of the lookup or the
+NIR to the image, and a lookup table fit on the validation image itself (the best any pure
+NIR-intensity → colour map could do for that image). Output: docs/results/oracles.md.
+
+  python scripts/oracles.py ../shared/data/vcip2020
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from nircolor.data.io import read_image
+from nircolor.metrics import evaluate_batch
+from nircolor.references import apply_lookup, fit_lookup
+
+
+def load(folder: Path, nir_glob: str, rgb_of) -> tuple[np.ndarray, np.ndarray]:
+    nirs = sorted(folder.glob(nir_glob))
+    return np.stack([read_image(p, "nir") for p in nirs]), np.stack([read_image(rgb_of(p), "rgb") for p in nirs])
+
+
+def affine_per_channel(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Least-squares a·src + b per channel of one image (src (H, W) or (H, W, 3), dst (H, W, 3))."""
+    out = np.empty(dst.shape, np.float64)
+    for c in range(3):
+        s = src if src.ndim == 2 else src[..., c]
+        a, b = np.polyfit(s.ravel().astype(np.float64), dst[..., c].ravel().astype(np.float64), 1)
+        out[..., c] = a * s + b
+    return out
+
+
+def main() -> None:
+    data = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/vcip2020")
+    tn, tr = load(data / "NIR", "*_nir.png",
+                  lambda p: data / "RGB-Registered" / p.name.replace("_nir.png", "_rgb_reg.png"))  # fmt: skip
+    vn, vr = load(data / "Validation", "*_nir.png", lambda p: p.with_name(p.name.replace("_nir.png", "_rgb_reg.png")))
+    table = fit_lookup(tn, tr)
+    lut = apply_lookup(table, vn).astype(np.float64)
+    rows = {
+        "gray (floor)": np.repeat(vn[..., None], 3, axis=-1).astype(np.float64),
+        "lookup (floor)": lut,
+        "oracle: lookup + the image's true mean colour": lut - lut.mean((1, 2), keepdims=True)
+        + vr.mean((1, 2), keepdims=True),
+        "oracle: lookup, affine per channel fit to the image": np.stack(
+            [affine_per_channel(lut[i], vr[i]) for i in range(len(vn))]),
+        "oracle: NIR, affine per channel fit to the image": np.stack(
+            [affine_per_channel(vn[i], vr[i]) for i in range(len(vn))]),
+        "oracle: lookup table fit on the image itself": np.stack(
+            [apply_lookup(fit_lookup(vn[i : i + 1], vr[i : i + 1]), vn[i : i + 1])[0] for i in range(len(vn))]),
+    }  # fmt: skip
+    target = torch.from_numpy(vr / 255.0).permute(0, 3, 1, 2)
+    lines = [
+        "| colorization (18 validation pairs, 256 px) | PSNR (dB) | SSIM | AE (°) |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, pred in rows.items():
+        pred = torch.from_numpy(np.clip(np.rint(pred), 0, 255) / 255.0).permute(0, 3, 1, 2)  # as uint8
+        s = {k: float(v.mean()) for k, v in evaluate_batch(pred, target).items()}
+        lines.append(f"| {name} | {s['psnr']:.2f} | {s['ssim']:.3f} | {s['ae']:.2f} |")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
