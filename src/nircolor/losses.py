@@ -72,10 +72,13 @@ def ssim_loss(translated: Tensor, registered: Tensor) -> Tensor:
     h, w = x.shape[-2:]
     if min(h, w) < _SSIM_WIN:
         raise ValueError(f"ssim_loss needs images of at least {_SSIM_WIN}×{_SSIM_WIN}, got {h}×{w}")
-    # the five local moments in one separable Gaussian blur (columns, then rows)
+    # the five local moments in one separable Gaussian blur (columns, then rows). Autocast off:
+    # under bf16 autocast the matmuls would run in bf16, whose 8-bit mantissa cancels E[x²] − E[x]²
+    # to garbage (negative variances, SSIM → −inf); the inputs' own dtype is kept instead
     stack = torch.stack([x, y, x * x, y * y, x * y])  # (5, B, C, H, W)
     mh, mw = _gaussian_band(h, x.device, x.dtype), _gaussian_band(w, x.device, x.dtype)
-    mx, my, mxx, myy, mxy = (mh @ stack @ mw.T).unbind(dim=0)  # each (B, C, H-10, W-10)
+    with torch.autocast(x.device.type, enabled=False):
+        mx, my, mxx, myy, mxy = (mh @ stack @ mw.T).unbind(dim=0)  # each (B, C, H-10, W-10)
     vx, vy, vxy = mxx - mx * mx, myy - my * my, mxy - mx * my
     c1, c2 = 0.01**2, 0.03**2
     s = ((2 * mx * my + c1) * (2 * vxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))

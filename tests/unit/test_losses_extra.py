@@ -116,3 +116,28 @@ def test_each_term_changes_the_step_and_is_logged(term):
     assert losses[name] > 0
     diff = [not torch.equal(a, b) for a, b in zip(plain.g_nir2rgb.parameters(), plus.g_nir2rgb.parameters())]
     assert any(diff)
+
+
+def test_ssim_loss_keeps_its_precision_under_bf16_autocast():
+    # the bf16 fast path runs generator_losses inside autocast; the SSIM moments must not be
+    # blurred in bf16 (a real-data run hit SSIM = −inf that way)
+    g = torch.Generator().manual_seed(3)
+    x = torch.rand(2, 3, 64, 64, generator=g) * 2 - 1
+    y = (x + 0.1 * torch.randn(2, 3, 64, 64, generator=g)).clamp(-1, 1)
+    x.requires_grad_(True)
+    want = ssim_loss(x.detach(), y)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        got = ssim_loss(x, y)
+    assert got.dtype == torch.float32
+    assert float(got) == pytest.approx(float(want), abs=1e-6)
+    got.backward()
+    assert torch.isfinite(x.grad).all()
+
+
+def test_bf16_step_with_every_term_is_finite():
+    nir, rgb = _batch()
+    net = _nets({"loss.lambda_ssim": 60.0, "loss.lambda_angle": 60.0, "loss.lambda_edge": 40.0,
+                 "train.precision": "bf16"})  # fmt: skip
+    for _ in range(3):
+        losses = net.train_step(nir, rgb, rgb, "paired", torch.Generator().manual_seed(0))
+        assert all(torch.isfinite(v) for v in losses.values()), losses
