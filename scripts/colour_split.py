@@ -19,6 +19,8 @@ import numpy as np
 import torch
 
 from nircolor.data.io import read_image
+from nircolor.data.layout import load_pairs
+from nircolor.data.validate import validate_dataset
 from nircolor.metrics import evaluate_batch
 from nircolor.references import apply_lookup, fit_lookup
 
@@ -32,18 +34,16 @@ def scores(pred: np.ndarray, target: torch.Tensor) -> dict[str, float]:
 
 
 def main() -> None:
-    data, folders = Path(sys.argv[1]), dict(a.split("=", 1) for a in sys.argv[2:])
-    stems = sorted(p.name.removesuffix("_nir.png") for p in (data / "Validation").glob("*_nir.png"))
-    truth = np.stack([read_image(data / "Validation" / f"{s}_rgb_reg.png", "rgb") for s in stems]).astype(np.float64)
+    index, folders = validate_dataset(sys.argv[1], decode=False), dict(a.split("=", 1) for a in sys.argv[2:])
+    stems = [p.stem for p in index.validation]
+    val_nir, val_rgb = load_pairs(index.validation)
+    truth = val_rgb.astype(np.float64)
     target = torch.from_numpy(truth / 255.0).permute(0, 3, 1, 2)
     rows = []
     print("| model | as scored: PSNR / SSIM / AE | true mean colour: PSNR / SSIM / AE | share of MSE that is mean colour |")
     print("|---|---|---|---:|")
-    train = sorted((data / "NIR").glob("*_nir.png"))
-    table = fit_lookup(np.stack([read_image(p, "nir") for p in train]), np.stack(
-        [read_image(data / "RGB-Registered" / p.name.replace("_nir.png", "_rgb_reg.png"), "rgb") for p in train]))
     outputs = {name: np.stack([read_image(Path(folder) / f"{s}_rgb.png", "rgb") for s in stems]) for name, folder in folders.items()}
-    outputs["lookup (floor)"] = apply_lookup(table, np.stack([read_image(data / "Validation" / f"{s}_nir.png", "nir") for s in stems]))
+    outputs["lookup (floor)"] = apply_lookup(fit_lookup(*load_pairs(index.pairs)), val_nir)
     for name, pred in outputs.items():
         pred = pred.astype(np.float64)
         shifted = pred - pred.mean((1, 2), keepdims=True) + truth.mean((1, 2), keepdims=True)

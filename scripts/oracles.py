@@ -17,14 +17,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nircolor.data.io import read_image
+from nircolor.data.layout import load_pairs
+from nircolor.data.validate import validate_dataset
 from nircolor.metrics import evaluate_batch
 from nircolor.references import apply_lookup, fit_lookup
-
-
-def load(folder: Path, nir_glob: str, rgb_of) -> tuple[np.ndarray, np.ndarray]:
-    nirs = sorted(folder.glob(nir_glob))
-    return np.stack([read_image(p, "nir") for p in nirs]), np.stack([read_image(rgb_of(p), "rgb") for p in nirs])
 
 
 def affine_per_channel(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -38,10 +34,9 @@ def affine_per_channel(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 
 
 def main() -> None:
-    data = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/vcip2020")
-    tn, tr = load(data / "NIR", "*_nir.png",
-                  lambda p: data / "RGB-Registered" / p.name.replace("_nir.png", "_rgb_reg.png"))  # fmt: skip
-    vn, vr = load(data / "Validation", "*_nir.png", lambda p: p.with_name(p.name.replace("_nir.png", "_rgb_reg.png")))
+    index = validate_dataset(Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/vcip2020"), decode=False)
+    tn, tr = load_pairs(index.pairs)
+    vn, vr = load_pairs(index.validation)
     table = fit_lookup(tn, tr)
     lut = apply_lookup(table, vn).astype(np.float64)
     rows = {

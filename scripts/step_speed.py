@@ -1,8 +1,8 @@
 """Seconds per full CycleGAN training step on this machine, for recipe choices (one process, one run).
 
 First the 2048² matmul rate in fp32 and bf16, then each spec: NGF:PRECISION:VARIANT (precision
-fp32 or bf16; bf16 also turns on channels_last); dense_plus is the dense networks with λ_ssim 60,
-λ_angle 60, λ_edge 40. Random data, paired step, 2 warm-up and 4 timed steps each.
+fp32 or bf16; bf16 also turns on channels_last); each variant with its own params.yaml overrides
+(dense_plus: the dense networks and its extra loss terms). Random data, paired step, 2 warm-up and 4 timed steps each.
 The ratios between specs of one run are what to read.
 
   python scripts/step_speed.py --threads 1 --size 128 --batch 8 8:fp32:dense 8:bf16:dense
@@ -18,8 +18,6 @@ import torch
 
 from nircolor.config import load_config
 from nircolor.training.cyclegan import CycleGAN
-
-EXTRA = {"loss.lambda_ssim": 60.0, "loss.lambda_angle": 60.0, "loss.lambda_edge": 40.0}
 
 
 def main() -> None:
@@ -43,15 +41,13 @@ def main() -> None:
     params = Path(__file__).resolve().parents[1] / "params.yaml"
     for spec in a.specs:
         ngf, precision, variant = spec.split(":")
-        arch = "dense" if variant == "dense_plus" else variant
         overrides = {
             "model.ngf": int(ngf), "model.ndf": int(ngf), "model.image_size": a.size,
             "train.precision": precision, "train.channels_last": precision == "bf16",
-            **(EXTRA if variant == "dense_plus" else {}),
         }  # fmt: skip
-        cfg = load_config(params, overrides).for_variant(arch)
+        cfg = load_config(params, overrides).for_variant(variant)
         torch.manual_seed(0)
-        net = CycleGAN.build(arch, cfg, torch.device("cpu"))
+        net = CycleGAN.build(variant, cfg, torch.device("cpu"))
         gen = torch.Generator().manual_seed(0)
         nir = torch.rand(a.batch, 1, a.size, a.size) * 2 - 1
         rgb = torch.rand(a.batch, 3, a.size, a.size) * 2 - 1
