@@ -15,6 +15,7 @@ Prints one JSON line per --every seconds: elapsed s, epoch, step, validation psn
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import time
 from pathlib import Path
@@ -55,6 +56,7 @@ def main() -> None:
     ap.add_argument("--every", type=float, default=60)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
+    ap.add_argument("--ema", type=float, default=0.0, help="also score an EMA of G_A's weights with this decay")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="params overrides")
     a = ap.parse_args()
     cfg = load_config(Path(__file__).resolve().parents[1] / "params.yaml", parse_overrides(a.set)).for_variant(a.variant)
@@ -80,12 +82,23 @@ def main() -> None:
 
     g.infer_scale = float(a.up)  # the inference rule evaluate uses (enlarge, translate, average back)
 
-    def validate() -> dict[str, float]:
-        g.eval()
-        out = colorize(g, vx)
-        g.train()
+    ema = None
+    if a.ema:
+        ema = copy.deepcopy(g).eval().requires_grad_(False)
+
+    def score(model) -> dict[str, float]:
+        was = model.training
+        model.eval()
+        out = colorize(model, vx)
+        model.train(was)
         out = (out.double() * 255).round() / 255  # scored as the uint8 image a user gets
         return {k: round(float(v.mean()), 4) for k, v in evaluate_batch(out, vy).items()}
+
+    def validate() -> dict[str, float]:
+        scores = score(g)
+        if ema is not None:
+            scores.update({f"ema_{k}": v for k, v in score(ema).items()})
+        return scores
 
     bs, gen = cfg.train.batch_size, torch.Generator().manual_seed(a.seed)
     t0, due, epoch, step = time.time(), a.every, 0, 0
@@ -107,6 +120,10 @@ def main() -> None:
                 loss.backward()
                 sums["loss_pair_rgb"] = sums.get("loss_pair_rgb", 0.0) + float(loss) / cfg.loss.lambda_pair
                 opt.step()
+            if ema is not None:
+                with torch.no_grad():
+                    for pe, p in zip(ema.parameters(), g.parameters()):
+                        pe.lerp_(p.detach().float(), 1.0 - a.ema)
             step += 1
             sums["n"] = sums.get("n", 0) + 1
             if time.time() - t0 > due:

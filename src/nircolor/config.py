@@ -74,6 +74,10 @@ class ModelConfig(_Section):
     # down). At 2 the U-Net's stride-2 first layer sees every native pixel: its finest skip
     # (H/2 of its input) is at native resolution, which keeps the fine structure SSIM scores.
     crop_scale: int = Field(1, ge=1, le=4)
+    # Inference rule: average the generator's output on the image with its output on the mirrored
+    # image (mirrored back). Every inference path (evaluate, colorize, serving, the validation
+    # curves) reads it from the checkpoint. Beyond the paper; false = the paper's single pass.
+    flip_average: bool = False
 
     @field_validator("image_size")
     @classmethod
@@ -145,6 +149,10 @@ class TrainConfig(_Section):
     data_on_device: bool = False  # training set resident on the device, augmented there
     nproc: int = Field(1, ge=1)  # data-parallel processes (torchrun); batch_size is the global batch
     val_every: int = Field(10, ge=0)  # score the validation pairs every N epochs (0 = off)
+    # Exponential moving average of the NIR→RGB generator's weights, updated after every
+    # generator step with this decay (warmed up: min(decay, (1 + n) / (10 + n)) at the n-th
+    # update); checkpoints carry it and every inference path uses it. 0 = off (the paper's).
+    ema_decay: float = Field(0.0, ge=0.0, lt=1.0)
 
 
 class PathsConfig(_Section):

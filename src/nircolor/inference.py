@@ -48,9 +48,12 @@ def infer_size_problem(height: int, width: int) -> str | None:
 
 
 def load_generator(
-    path: str | Path, device: str | torch.device = "cpu", *, direction: str = "g_nir2rgb"
+    path: str | Path, device: str | torch.device = "cpu", *, direction: str = "g_nir2rgb", ema: bool = True
 ) -> tuple[torch.nn.Module, dict[str, Any]]:
-    """Rebuild one generator from a checkpoint's own config; returns (model in eval mode, metadata)."""
+    """Rebuild one generator from a checkpoint's own config; returns (model in eval mode, metadata).
+
+    The NIR→RGB generator comes with the checkpoint's EMA weights where it keeps them
+    (`train.ema_decay`), unless `ema=False`; `meta["ema"]` says which was loaded."""
     state = load_checkpoint(path, map_location="cpu")
     try:
         mcfg = ModelConfig.model_validate(state["config"]["model"])
@@ -62,14 +65,18 @@ def load_generator(
     except ValueError as err:
         raise CheckpointError(f"{path}: {err}") from None
     g = build_generator(arch, cin, cout, ngf=mcfg.ngf, image_size=mcfg.image_size, dropout=mcfg.dropout)
+    use_ema = ema and direction == "g_nir2rgb" and "ema" in state
+    weights = state["ema"]["g_nir2rgb"] if use_ema else state["models"][direction]
     try:
-        g.load_state_dict(state["models"][direction])
+        g.load_state_dict(weights)
     except RuntimeError as err:
         raise CheckpointError(f"{path}: weights do not fit the {state['variant']} generator: {err}") from None
     meta = {k: state[k] for k in ("variant", "phase", "epoch", "complete")}
     meta["model"] = mcfg
     meta["scale"] = g.infer_scale = float(state.get("scale", 1.0))
     meta["trained_px"] = mcfg.image_size
+    meta["ema"] = use_ema
+    meta["flip_average"] = g.flip_average = mcfg.flip_average
     return g.to(device).eval(), meta
 
 
@@ -104,7 +111,15 @@ def scaled_size(h: int, w: int, scale: float) -> tuple[int, int]:
 @torch.no_grad()
 def colorize(g: torch.nn.Module, images: Tensor) -> Tensor:
     """The inference rule: (B, 1, H, W) NIR in [0, 1] → (B, 3, H, W) RGB in [0, 1], the generator
-    applied at its training scale (`g.infer_scale`, set by `load_generator`; 1.0 when absent)."""
+    applied at its training scale (`g.infer_scale`, set by `load_generator`; 1.0 when absent) and,
+    where `g.flip_average` (`model.flip_average`), averaged with its output on the mirrored image."""
+    y = _colorize_once(g, images)
+    if getattr(g, "flip_average", False):
+        y = (y + _colorize_once(g, images.flip(-1)).flip(-1)) / 2.0
+    return y
+
+
+def _colorize_once(g: torch.nn.Module, images: Tensor) -> Tensor:
     scale = float(getattr(g, "infer_scale", 1.0))
     h, w = images.shape[-2:]
     sh, sw = scaled_size(h, w, scale)

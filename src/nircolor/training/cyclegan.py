@@ -11,6 +11,9 @@ Paper ↔ code:
 Beyond the paper (0 = off, and 0 for the paper's variants, whose step is then unchanged bit for
 bit): loss.lambda_ssim, lambda_angle and lambda_edge add 1 − SSIM, the RGB angle and Sobel
 gradient L1 of G_A(nir) against its registered RGB to the generator objective (losses.py).
+train.ema_decay > 0 keeps an exponential moving average of G_A's weights beside it (`ema_nir2rgb`),
+updated after every generator step; it is what the checkpoints hand to inference. At 0 nothing of it
+exists and the step is the paper's.
 """
 
 from __future__ import annotations
@@ -73,6 +76,10 @@ class CycleGAN:
     parallel: DataParallel | None = None
     # weights of the terms beyond the paper: {"ssim": λ, "angle": λ, "edge": λ}; 0 = not computed
     lambda_extra: dict[str, float] = field(default_factory=dict)
+    # EMA of g_nir2rgb's weights (train.ema_decay > 0), and how many updates it has had
+    ema_nir2rgb: torch.nn.Module | None = None
+    ema_decay: float = 0.0
+    ema_updates: int = 0
 
     @classmethod
     def build(
@@ -88,6 +95,11 @@ class CycleGAN:
         g_rgb2nir = build_generator(arch, 3, 1, **gen).to(device, memory_format=fmt)
         d_rgb = build_discriminator(3, **disc).to(device, memory_format=fmt)
         d_nir = build_discriminator(1, **disc).to(device, memory_format=fmt)
+        ema = None
+        if t.ema_decay > 0:
+            ema = build_generator(arch, 1, 3, **gen).to(device, memory_format=fmt)
+            ema.load_state_dict(g_nir2rgb.state_dict())
+            ema.requires_grad_(False)
         if t.compile:
             # in place: parameter names (and so checkpoints) stay those of the plain modules;
             # dynamo's trace limit and cudnn.benchmark are the entry point's (device.configure_runtime)
@@ -104,6 +116,7 @@ class CycleGAN:
             GANLoss(cfg.loss.gan_mode), cfg.loss.lambda_cycle, cfg.loss.lambda_pair, device,
             torch.bfloat16 if t.precision == "bf16" else None, fmt, parallel,
             {"ssim": cfg.loss.lambda_ssim, "angle": cfg.loss.lambda_angle, "edge": cfg.loss.lambda_edge},
+            ema, t.ema_decay,
         )  # fmt: skip
 
     def _autocast(self):
@@ -133,6 +146,24 @@ class CycleGAN:
         for opt in (self.opt_g, self.opt_d):
             opt.zero_grad(set_to_none=True)
             self._step(opt, 0.0)
+            if opt is self.opt_g:
+                self.update_ema()
+
+    @torch.no_grad()
+    def update_ema(self) -> None:
+        """Move the EMA generator towards g_nir2rgb: decay min(ema_decay, (1 + n) / (10 + n)) at
+        the n-th update, so the first updates follow the young weights closely."""
+        if self.ema_nir2rgb is None:
+            return
+        n = self.ema_updates
+        decay = min(self.ema_decay, (1.0 + n) / (10.0 + n))
+        live = [p.detach() for p in self.g_nir2rgb.parameters()]
+        torch._foreach_lerp_(list(self.ema_nir2rgb.parameters()), live, 1.0 - decay)
+        self.ema_updates = n + 1
+
+    def inference_generator(self) -> torch.nn.Module:
+        """The NIR→RGB generator inference uses: the EMA one when kept, else g_nir2rgb."""
+        return self.ema_nir2rgb if self.ema_nir2rgb is not None else self.g_nir2rgb
 
     def set_lr(self, lr: float) -> None:
         for opt in (self.opt_g, self.opt_d):
@@ -165,6 +196,7 @@ class CycleGAN:
         self.opt_g.zero_grad(set_to_none=True)
         losses_g["loss_g"].backward()
         self._step(self.opt_g, weight)
+        self.update_ema()
         # 5. unfreeze the discriminators
         for d in discriminators:
             d.requires_grad_(True)
@@ -229,7 +261,7 @@ class CycleGAN:
         }
 
     def state_dict(self) -> dict[str, Any]:
-        return {
+        state = {
             "models": {
                 "g_nir2rgb": self.g_nir2rgb.state_dict(),
                 "g_rgb2nir": self.g_rgb2nir.state_dict(),
@@ -239,6 +271,9 @@ class CycleGAN:
             "optimizers": {"opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict()},
             "pools": {"rgb": self.pool_rgb.state_dict(), "nir": self.pool_nir.state_dict()},
         }
+        if self.ema_nir2rgb is not None:
+            state["ema"] = {"g_nir2rgb": self.ema_nir2rgb.state_dict(), "updates": self.ema_updates}
+        return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         for name in ("g_nir2rgb", "g_rgb2nir", "d_rgb", "d_nir"):
@@ -247,5 +282,12 @@ class CycleGAN:
         self.opt_d.load_state_dict(state["optimizers"]["opt_d"])
         self.pool_rgb.load_state_dict(state["pools"]["rgb"], self.device)
         self.pool_nir.load_state_dict(state["pools"]["nir"], self.device)
+        if self.ema_nir2rgb is not None:
+            if "ema" in state:  # a checkpoint of the same recipe
+                self.ema_nir2rgb.load_state_dict(state["ema"]["g_nir2rgb"])
+                self.ema_updates = int(state["ema"]["updates"])
+            else:  # none kept yet: the average starts from the loaded weights
+                self.ema_nir2rgb.load_state_dict(state["models"]["g_nir2rgb"])
+                self.ema_updates = 0
 
 

@@ -185,7 +185,7 @@ def run_phase(
         )  # fmt: skip
         last = k == n_epochs - 1
         if val is not None and cfg.train.val_every and (epoch % cfg.train.val_every == 0 or last):
-            record.update(_validate(net.g_nir2rgb, val, data.scale, device))
+            record.update(_validate(net.inference_generator(), val, data.scale, device, cfg.model.flip_average))
         history.append(record)
         every = cfg.train.checkpoint_every
         snapshot = bool(every and epoch % every == 0 and not last)
@@ -232,8 +232,11 @@ def _phase_state(
     }
 
 
-def _validate(g: torch.nn.Module, val: PairArrays, scale: float, device: torch.device) -> dict[str, float]:
-    """Validation scores of the current NIR→RGB generator, by the same rule as `evaluate`."""
+def _validate(
+    g: torch.nn.Module, val: PairArrays, scale: float, device: torch.device, flip_average: bool = False
+) -> dict[str, float]:
+    """Validation scores of the current NIR→RGB generator (its EMA where kept), by the same rule as
+    `evaluate`."""
     from nircolor.inference import (
         evaluate_generator,  # pandas only where curves are asked for
     )
@@ -242,6 +245,7 @@ def _validate(g: torch.nn.Module, val: PairArrays, scale: float, device: torch.d
     was_training = g.training
     g.eval()
     g.infer_scale = scale
+    g.flip_average = flip_average
     try:
         table, _ = evaluate_generator(g, val, device)
     finally:

@@ -1,0 +1,135 @@
+"""The EMA generator (`train.ema_decay`) and the mirrored-pass average (`model.flip_average`).
+
+Both are off in the paper's recipe: nothing of the EMA exists then, and inference is one pass.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from nircolor.config import load_config
+from nircolor.inference import colorize, load_generator, translate
+from nircolor.models import build_generator
+from nircolor.training.checkpoint import load_checkpoint
+from nircolor.training.cyclegan import CycleGAN
+from nircolor.training.phase import resume_path, run_phase
+
+
+def _batch(seed: int = 0, n: int = 2, size: int = 32):
+    g = torch.Generator().manual_seed(seed)
+    nir = torch.rand(n, 1, size, size, generator=g) * 2 - 1
+    rgb = torch.rand(n, 3, size, size, generator=g) * 2 - 1
+    return nir, rgb
+
+
+def _net(tiny_overrides, **extra) -> CycleGAN:
+    cfg = load_config(None, {**tiny_overrides, **extra})
+    torch.manual_seed(0)
+    return CycleGAN.build("baseline", cfg, torch.device("cpu"))
+
+
+def test_off_by_default_and_nothing_of_it_exists(tiny_overrides):
+    net = _net(tiny_overrides)
+    assert net.ema_nir2rgb is None and net.inference_generator() is net.g_nir2rgb
+    nir, rgb = _batch()
+    net.train_step(nir, rgb, rgb, "paired", torch.Generator().manual_seed(0))
+    assert "ema" not in net.state_dict()
+
+
+def test_ema_update_matches_the_hand_computed_average(tiny_overrides):
+    net = _net(tiny_overrides, **{"train.ema_decay": 0.999})
+    before = {k: v.clone() for k, v in net.g_nir2rgb.state_dict().items()}
+    assert all(torch.equal(v, net.ema_nir2rgb.state_dict()[k]) for k, v in before.items())
+    nir, rgb = _batch()
+    gen = torch.Generator().manual_seed(0)
+    net.train_step(nir, rgb, rgb, "paired", gen)
+    after1 = {k: v.clone() for k, v in net.g_nir2rgb.state_dict().items()}
+    # update 0 is warmed up: decay min(0.999, 1/10) = 0.1
+    for k, v in net.ema_nir2rgb.state_dict().items():
+        torch.testing.assert_close(v, 0.1 * before[k] + 0.9 * after1[k])
+    ema1 = {k: v.clone() for k, v in net.ema_nir2rgb.state_dict().items()}
+    net.train_step(nir, rgb, rgb, "paired", gen)
+    after2 = net.g_nir2rgb.state_dict()
+    # update 1: decay min(0.999, 2/11)
+    d = 2 / 11
+    for k, v in net.ema_nir2rgb.state_dict().items():
+        torch.testing.assert_close(v, d * ema1[k] + (1 - d) * after2[k])
+    assert net.ema_updates == 2
+    # the EMA generator takes no gradients and is not among the optimizer's parameters
+    assert not any(p.requires_grad for p in net.ema_nir2rgb.parameters())
+    optimized = {id(p) for group in net.opt_g.param_groups for p in group["params"]}
+    assert not optimized & {id(p) for p in net.ema_nir2rgb.parameters()}
+
+
+def test_ema_does_not_change_the_training_step(tiny_overrides):
+    plain, kept = _net(tiny_overrides), _net(tiny_overrides, **{"train.ema_decay": 0.9})
+    for net in (plain, kept):
+        gen = torch.Generator().manual_seed(0)
+        for seed in range(2):
+            nir, rgb = _batch(seed)
+            net.train_step(nir, rgb, rgb, "paired", gen)
+    for name in ("g_nir2rgb", "g_rgb2nir", "d_rgb", "d_nir"):
+        for k, v in getattr(plain, name).state_dict().items():
+            assert torch.equal(v, getattr(kept, name).state_dict()[k]), f"{name}.{k}"
+
+
+def test_phase_checkpoints_carry_the_ema_and_inference_loads_it(tiny_pack, tmp_path, tiny_overrides):
+    train, val = tiny_pack
+    cfg = load_config(None, {**tiny_overrides, "train.ema_decay": 0.9, "schedule.phase1": 2})
+    res = run_phase("phase1", variant="baseline", cfg=cfg, data=train, out=tmp_path / "p1.pt", progress=False)
+    state = load_checkpoint(res.checkpoint)
+    steps = sum(r["steps"] for r in res.history)
+    assert state["ema"]["updates"] == steps > 0
+    g, meta = load_generator(res.checkpoint)
+    assert meta["ema"] is True
+    for k, v in g.state_dict().items():
+        assert torch.equal(v, state["ema"]["g_nir2rgb"][k])
+    raw, meta_raw = load_generator(res.checkpoint, ema=False)
+    assert meta_raw["ema"] is False
+    assert any(not torch.equal(v, state["ema"]["g_nir2rgb"][k]) for k, v in raw.state_dict().items())
+    # the next phase continues the same average
+    nxt = run_phase("phase2", variant="baseline", cfg=cfg, data=train, out=tmp_path / "p2.pt",
+                    init=res.checkpoint, progress=False)  # fmt: skip
+    assert load_checkpoint(nxt.checkpoint)["ema"]["updates"] == steps + sum(r["steps"] for r in nxt.history)
+
+
+def test_killed_phase_resumes_to_the_same_ema(tiny_pack, tmp_path, tiny_overrides):
+    train, _ = tiny_pack
+    cfg = load_config(None, {**tiny_overrides, "train.ema_decay": 0.9, "schedule.phase1": 3})
+    kw = dict(variant="baseline", cfg=cfg, data=train, progress=False)
+    full = run_phase("phase1", out=tmp_path / "full.pt", **kw)
+
+    def die(epoch, record):
+        if epoch == 2:
+            raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        run_phase("phase1", out=tmp_path / "cut.pt", on_epoch_end=die, **kw)
+    assert load_checkpoint(resume_path(tmp_path / "cut.pt"))["epoch"] == 2
+    resumed = run_phase("phase1", out=tmp_path / "cut.pt", **kw)
+    a, b = load_checkpoint(full.checkpoint)["ema"], load_checkpoint(resumed.checkpoint)["ema"]
+    assert a["updates"] == b["updates"]
+    for k, v in a["g_nir2rgb"].items():
+        assert torch.equal(v, b["g_nir2rgb"][k]), k
+
+
+def test_flip_average_is_the_mean_of_the_two_passes():
+    torch.manual_seed(0)
+    g = build_generator("baseline", 1, 3, ngf=4, image_size=32).eval()
+    x = torch.rand(2, 1, 32, 64)
+    single = colorize(g, x)
+    torch.testing.assert_close(single, translate(g, x, g.size_multiple))
+    g.flip_average = True
+    both = colorize(g, x)
+    mirrored = translate(g, x.flip(-1), g.size_multiple).flip(-1)
+    torch.testing.assert_close(both, (single + mirrored) / 2)
+    assert not torch.allclose(both, single)  # the generator is not mirror-symmetric
+
+
+def test_flip_average_travels_in_the_checkpoint(tiny_pack, tmp_path, tiny_overrides):
+    train, _ = tiny_pack
+    cfg = load_config(None, {**tiny_overrides, "model.flip_average": True, "schedule.phase1": 1})
+    res = run_phase("phase1", variant="dense", cfg=cfg, data=train, out=tmp_path / "p1.pt", progress=False)
+    g, meta = load_generator(res.checkpoint)
+    assert meta["flip_average"] is True and g.flip_average is True and meta["ema"] is False
