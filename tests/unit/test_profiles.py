@@ -21,7 +21,7 @@ def _lookup(cfg, dotted: str):
 
 def test_profiles_are_shipped():
     names = {p.stem for p in PROFILES}
-    assert {"tiny", "demo", "real-cpu-v3"} <= names
+    assert {"tiny", "demo", "real-cpu-v3", "real-cpu-v4"} <= names
 
 
 @pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.stem)
