@@ -5,7 +5,6 @@ Both are off in the paper's recipe: nothing of the EMA exists then, and inferenc
 
 from __future__ import annotations
 
-import pytest
 import torch
 
 from nircolor.config import load_config
@@ -13,7 +12,8 @@ from nircolor.inference import colorize, load_generator, translate
 from nircolor.models import build_generator
 from nircolor.training.checkpoint import load_checkpoint
 from nircolor.training.cyclegan import CycleGAN
-from nircolor.training.phase import resume_path, run_phase
+from nircolor.training.phase import run_phase
+from tests.phase_runs import full_and_resumed
 
 
 def _batch(seed: int = 0, n: int = 2, size: int = 32):
@@ -97,17 +97,8 @@ def test_phase_checkpoints_carry_the_ema_and_inference_loads_it(tiny_pack, tmp_p
 def test_killed_phase_resumes_to_the_same_ema(tiny_pack, tmp_path, tiny_overrides):
     train, _ = tiny_pack
     cfg = load_config(None, {**tiny_overrides, "train.ema_decay": 0.9, "schedule.phase1": 3})
-    kw = dict(variant="baseline", cfg=cfg, data=train, progress=False)
-    full = run_phase("phase1", out=tmp_path / "full.pt", **kw)
-
-    def die(epoch, record):
-        if epoch == 2:
-            raise RuntimeError("killed")
-
-    with pytest.raises(RuntimeError):
-        run_phase("phase1", out=tmp_path / "cut.pt", on_epoch_end=die, **kw)
-    assert load_checkpoint(resume_path(tmp_path / "cut.pt"))["epoch"] == 2
-    resumed = run_phase("phase1", out=tmp_path / "cut.pt", **kw)
+    full, resumed, saved, seen = full_and_resumed(tmp_path, 2, variant="baseline", cfg=cfg, data=train, progress=False)
+    assert saved == 2 and seen == [3]
     a, b = load_checkpoint(full.checkpoint)["ema"], load_checkpoint(resumed.checkpoint)["ema"]
     assert a["updates"] == b["updates"]
     for k, v in a["g_nir2rgb"].items():

@@ -13,6 +13,7 @@ from nircolor.training.checkpoint import (
 )
 from nircolor.training.epoch import NonFiniteLossError, epoch_lr, epoch_mode
 from nircolor.training.phase import resume_path, run_phase
+from tests.phase_runs import full_and_resumed
 
 
 def _weights(path):
@@ -90,18 +91,8 @@ def test_killed_phase_resumes_to_identical_weights(tiny_pack, tmp_path, tiny_ove
 def test_sparser_resume_points_redo_only_unsaved_epochs(tiny_pack, tmp_path, tiny_overrides):
     train, _ = tiny_pack
     cfg = load_config(None, {**tiny_overrides, "schedule.phase1": 5, "train.resume_every": 2})
-    kw = dict(variant="dense", cfg=cfg, data=train, progress=False)
-    full = run_phase("phase1", out=tmp_path / "full.pt", **kw)
-
-    def die_at_three(epoch, record):
-        if epoch == 3:
-            raise RuntimeError("killed")
-
-    with pytest.raises(RuntimeError):
-        run_phase("phase1", out=tmp_path / "cut.pt", on_epoch_end=die_at_three, **kw)
-    assert load_checkpoint(resume_path(tmp_path / "cut.pt"))["epoch"] == 2  # epoch 3 was not saved
-    seen = []
-    resumed = run_phase("phase1", out=tmp_path / "cut.pt", on_epoch_end=lambda e, r: seen.append(e), **kw)
+    full, resumed, saved, seen = full_and_resumed(tmp_path, 3, variant="dense", cfg=cfg, data=train, progress=False)
+    assert saved == 2  # epoch 3 was not saved
     assert seen == [3, 4, 5]
     _assert_same_weights(_weights(full.checkpoint), _weights(resumed.checkpoint))
 
