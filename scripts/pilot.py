@@ -15,7 +15,6 @@ Prints one JSON line per --every seconds: elapsed s, epoch, step, validation psn
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import time
 from pathlib import Path
@@ -56,10 +55,15 @@ def main() -> None:
     ap.add_argument("--every", type=float, default=60)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
-    ap.add_argument("--ema", type=float, default=0.0, help="also score an EMA of G_A's weights with this decay")
+    ap.add_argument("--ema", type=float, default=0.0, help="cyclegan: also score the EMA of G_A's weights (train.ema_decay)")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="params overrides")
     a = ap.parse_args()
-    cfg = load_config(Path(__file__).resolve().parents[1] / "params.yaml", parse_overrides(a.set)).for_variant(a.variant)
+    overrides = parse_overrides(a.set)
+    if a.ema:
+        if a.mode != "cyclegan":
+            ap.error("--ema needs --mode cyclegan (it is the trainer's train.ema_decay)")
+        overrides["train.ema_decay"] = a.ema
+    cfg = load_config(Path(__file__).resolve().parents[1] / "params.yaml", overrides).for_variant(a.variant)
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
@@ -81,10 +85,9 @@ def main() -> None:
         opt = torch.optim.Adam(g.parameters(), lr=cfg.optim.lr, betas=(cfg.optim.beta1, cfg.optim.beta2))
 
     g.infer_scale = float(a.up)  # the inference rule evaluate uses (enlarge, translate, average back)
-
-    ema = None
-    if a.ema:
-        ema = copy.deepcopy(g).eval().requires_grad_(False)
+    ema = net.ema_nir2rgb if a.mode == "cyclegan" else None  # kept by the CycleGAN step itself
+    if ema is not None:
+        ema.infer_scale = g.infer_scale
 
     def score(model) -> dict[str, float]:
         was = model.training
@@ -120,10 +123,6 @@ def main() -> None:
                 loss.backward()
                 sums["loss_pair_rgb"] = sums.get("loss_pair_rgb", 0.0) + float(loss) / cfg.loss.lambda_pair
                 opt.step()
-            if ema is not None:
-                with torch.no_grad():
-                    for pe, p in zip(ema.parameters(), g.parameters()):
-                        pe.lerp_(p.detach().float(), 1.0 - a.ema)
             step += 1
             sums["n"] = sums.get("n", 0) + 1
             if time.time() - t0 > due:
