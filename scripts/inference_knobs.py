@@ -7,7 +7,12 @@ checkpoint keeps an EMA), each with one pass or with the mirrored-pass average; 
 bootstrap (10,000 resamples over images, seed 0) of each knob against its absence, and of each
 way against the lookup floor. Output: markdown.
 
-  python scripts/inference_knobs.py ../shared/data/vcip2020 dense=artifacts/checkpoints/dense/phase3.pt ...
+With `--shifts N` it also scores a diagnostic way: the checkpoint's own inference rule averaged
+over an N×N grid of input translations, 2 px apart (`inference.shift_average`; N² passes, or
+2·N² with the mirrored average). What it gains measures how much of a model's error is aliasing,
+the output's dependence on where the image sits on the generator's stride grid.
+
+  python scripts/inference_knobs.py [--shifts 8] ../shared/data/vcip2020 dense=artifacts/checkpoints/dense/phase3.pt ...
 """
 
 from __future__ import annotations
@@ -20,11 +25,22 @@ import torch
 from nircolor.data.layout import load_pairs
 from nircolor.data.packed import PairArrays
 from nircolor.data.validate import validate_dataset
-from nircolor.inference import evaluate_generator, load_generator, score_outputs
+from nircolor.inference import evaluate_generator, load_generator, score_outputs, shift_average, shift_offsets
 from nircolor.references import apply_lookup, fit_lookup
 from nircolor.stats import format_difference, paired_bootstrap
 
 METRICS = ("psnr", "ssim", "ae")
+SHIFT_STEP = 2  # px between translations: 8 of them span the finest 16-px period of a UNet256 block
+
+
+def shifted_scores(g, val: PairArrays, n: int, batch_size: int = 6) -> dict[str, np.ndarray]:
+    """Per-image scores of the shift-averaged inference rule (the same 8-bit rounding as evaluate)."""
+    offsets, outputs = shift_offsets(n, SHIFT_STEP), []
+    for start in range(0, len(val), batch_size):
+        nir = torch.from_numpy(np.array(val.nir[start : start + batch_size])).float().div(255.0).unsqueeze(1)
+        y = shift_average(g, nir, offsets)
+        outputs.append((y * 255.0).round().to(torch.uint8).permute(0, 2, 3, 1).numpy())
+    return per_image(score_outputs(val.stems, np.concatenate(outputs), val.rgb, batch_size))
 
 
 def per_image(table) -> dict[str, np.ndarray]:
@@ -33,8 +49,14 @@ def per_image(table) -> dict[str, np.ndarray]:
 
 
 def main() -> None:
-    index = validate_dataset(sys.argv[1], decode=False)
-    checkpoints = dict(a.split("=", 1) for a in sys.argv[2:])
+    args = sys.argv[1:]
+    shifts = 0
+    if args[:1] == ["--shifts"]:
+        shifts, args = int(args[1]), args[2:]
+        if shifts < 2:
+            raise SystemExit("--shifts N needs N >= 2 (an N×N grid of translations)")
+    index = validate_dataset(args[0], decode=False)
+    checkpoints = dict(a.split("=", 1) for a in args[1:])
     nir, rgb = load_pairs(index.validation)
     val = PairArrays(nir, rgb, tuple(p.stem for p in index.validation))
     lookup = per_image(score_outputs(val.stems, apply_lookup(fit_lookup(*load_pairs(index.pairs)), nir), rgb))
@@ -54,6 +76,14 @@ def main() -> None:
                 g.flip_average = flip
                 table, _ = evaluate_generator(g, val)
                 ways[("EMA" if ema else "live", "mirrored average" if flip else "single")] = per_image(table)
+        if shifts:
+            g, meta = load_generator(path)  # as scored: EMA where kept, its own mirrored setting
+            key = ("EMA" if meta["ema"] else "live",
+                   f"{'mirrored + ' if meta['flip_average'] else ''}{shifts}×{shifts} shifts")
+            ways[key] = shifted_scores(g, val, shifts)
+            base = (key[0], "mirrored average" if meta["flip_average"] else "single")
+            notes += [format_difference(paired_bootstrap(ways[key][m], ways[base][m], m),
+                                        f"{name} {key[0]} {key[1]}", "without") for m in METRICS]
         for (w, p), s in ways.items():
             print(f"| {name} | {w} | {p} | {s['psnr'].mean():.2f} | {s['ssim'].mean():.3f} | {s['ae'].mean():.2f} |")
         weights = sorted({w for w, _ in ways})

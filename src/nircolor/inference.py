@@ -119,6 +119,32 @@ def colorize(g: torch.nn.Module, images: Tensor) -> Tensor:
     return y
 
 
+def shift_offsets(n: int, step: int) -> list[tuple[int, int]]:
+    """The n×n grid of (dy, dx) offsets 0, step, …, (n − 1)·step that `shift_average` uses."""
+    return [(dy * step, dx * step) for dy in range(n) for dx in range(n)]
+
+
+@torch.no_grad()
+def shift_average(g: torch.nn.Module, images: Tensor, offsets: list[tuple[int, int]]) -> Tensor:
+    """Mean of the inference rule (`colorize`) over translated copies of the input: for each
+    (dy, dx) the image is reflection-padded by dy rows on top and dx columns on the left,
+    colorized, and cropped back. A translation-equivariant generator gives `colorize` itself;
+    what the average removes is the output's dependence on where the image sits on the
+    generator's stride grid (aliasing). A diagnostic (scripts/inference_knobs.py --shifts): no
+    inference path uses it, since it costs one generator pass per offset."""
+    if not offsets:
+        raise ValueError("shift_average needs at least one offset")
+    h, w = images.shape[-2:]
+    total = None
+    for dy, dx in offsets:
+        if not (0 <= dy < h and 0 <= dx < w):
+            raise ValueError(f"offset ({dy}, {dx}) outside a {h}×{w} image")
+        x = F.pad(images, (dx, 0, dy, 0), mode="reflect") if dy or dx else images
+        y = colorize(g, x)[..., dy:dy + h, dx:dx + w]
+        total = y if total is None else total + y
+    return total / len(offsets)
+
+
 def _colorize_once(g: torch.nn.Module, images: Tensor) -> Tensor:
     scale = float(getattr(g, "infer_scale", 1.0))
     h, w = images.shape[-2:]

@@ -5,10 +5,11 @@ Both are off in the paper's recipe: nothing of the EMA exists then, and inferenc
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from nircolor.config import load_config
-from nircolor.inference import colorize, load_generator, translate
+from nircolor.inference import colorize, load_generator, shift_average, shift_offsets, translate
 from nircolor.models import build_generator
 from nircolor.training.checkpoint import load_checkpoint
 from nircolor.training.cyclegan import CycleGAN
@@ -124,3 +125,32 @@ def test_flip_average_travels_in_the_checkpoint(tiny_pack, tmp_path, tiny_overri
     res = run_phase("phase1", variant="dense", cfg=cfg, data=train, out=tmp_path / "p1.pt", progress=False)
     g, meta = load_generator(res.checkpoint)
     assert meta["flip_average"] is True and g.flip_average is True and meta["ema"] is False
+
+
+def test_shift_average_is_the_mean_over_the_translated_passes():
+    torch.manual_seed(0)
+    g = build_generator("baseline", 1, 3, ngf=4, image_size=32).eval()
+    x = torch.rand(2, 1, 32, 48)
+    assert shift_offsets(2, 3) == [(0, 0), (0, 3), (3, 0), (3, 3)]
+    torch.testing.assert_close(shift_average(g, x, [(0, 0)]), colorize(g, x))
+    by_hand = [colorize(g, torch.nn.functional.pad(x, (dx, 0, dy, 0), mode="reflect"))[..., dy:dy + 32, dx:dx + 48]
+               for dy, dx in shift_offsets(2, 3)]
+    averaged = shift_average(g, x, shift_offsets(2, 3))
+    torch.testing.assert_close(averaged, sum(by_hand) / 4)
+    assert not torch.allclose(averaged, colorize(g, x))  # the strided generator is not shift-equivariant
+
+
+def test_shift_average_of_an_equivariant_map_is_the_map_itself():
+    conv = torch.nn.Conv2d(1, 3, 1)  # 1×1: translation-equivariant, no stride grid
+    conv.size_multiple = 1
+    x = torch.rand(1, 1, 16, 16)
+    torch.testing.assert_close(shift_average(conv, x, shift_offsets(3, 2)), colorize(conv, x))
+
+
+def test_shift_average_refuses_offsets_it_cannot_pad():
+    g = torch.nn.Conv2d(1, 3, 1)
+    g.size_multiple = 1
+    x = torch.rand(1, 1, 8, 8)
+    for bad in ([], [(8, 0)], [(0, -1)]):
+        with pytest.raises(ValueError):
+            shift_average(g, x, bad)
