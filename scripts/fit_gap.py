@@ -54,7 +54,8 @@ def main() -> None:
     for name, paths in (("training", pairs), ("validation", list(index.validation))):
         nir, rgb = load_pairs(paths)
         sets[name] = PairArrays(nir, rgb, tuple(p.stem for p in paths))
-    print(f"Scored at 256 px (native): {len(pairs)} training pairs (seeded draw, seed 0) and "
+    drawn = " (seeded draw, seed 0)" if len(pairs) < len(index.pairs) else ""
+    print(f"Scored at 256 px (native): {len(pairs)} training pairs{drawn} and "
           f"{len(index.validation)} validation pairs; mean ± standard error over images.\n")
     print("| model | pairs | PSNR (dB) | SSIM | AE (°) |")
     print("|---|---|---:|---:|---:|")
