@@ -33,14 +33,11 @@ METRICS = ("psnr", "ssim", "ae")
 SHIFT_STEP = 2  # px between translations: 8 of them span the finest 16-px period of a UNet256 block
 
 
-def shifted_scores(g, val: PairArrays, n: int, batch_size: int = 6) -> dict[str, np.ndarray]:
-    """Per-image scores of the shift-averaged inference rule (the same 8-bit rounding as evaluate)."""
-    offsets, outputs = shift_offsets(n, SHIFT_STEP), []
-    for start in range(0, len(val), batch_size):
-        nir = torch.from_numpy(np.array(val.nir[start : start + batch_size])).float().div(255.0).unsqueeze(1)
-        y = shift_average(g, nir, offsets)
-        outputs.append((y * 255.0).round().to(torch.uint8).permute(0, 2, 3, 1).numpy())
-    return per_image(score_outputs(val.stems, np.concatenate(outputs), val.rgb, batch_size))
+def shifted_scores(g, val: PairArrays, n: int) -> dict[str, np.ndarray]:
+    """Per-image scores of the shift-averaged inference rule, scored as evaluate scores."""
+    offsets = shift_offsets(n, SHIFT_STEP)
+    table, _ = evaluate_generator(g, val, rule=lambda g, x: shift_average(g, x, offsets))
+    return per_image(table)
 
 
 def per_image(table) -> dict[str, np.ndarray]:

@@ -199,16 +199,18 @@ def evaluate_generator(
     *,
     batch_size: int = 6,
     on_batch: Callable[[int, int], None] | None = None,
+    rule: Callable[[torch.nn.Module, Tensor], Tensor] = colorize,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """PSNR/SSIM/AE per validation image (Table I layout) and the colorized images (N, H, W, 3) uint8.
 
-    Colorized by the inference rule (`colorize`) at the pairs' own size; metrics are computed on
-    the 8-bit outputs, as a submitted PNG would be scored.
+    Colorized by the inference rule (`colorize`; `rule` replaces it for diagnostics such as
+    `shift_average`) at the pairs' own size; metrics are computed on the 8-bit outputs, as a
+    submitted PNG would be scored.
     """
     outputs = []
     for start in range(0, len(val), batch_size):
         nir = torch.from_numpy(np.array(val.nir[start : start + batch_size]))  # copy: packs are read-only maps
-        y = colorize(g, nir.float().div(255.0).unsqueeze(1).to(device))
+        y = rule(g, nir.float().div(255.0).unsqueeze(1).to(device))
         outputs.append((y * 255.0).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy())
         if on_batch is not None:
             on_batch(min(start + batch_size, len(val)), len(val))

@@ -5,11 +5,12 @@ Both are off in the paper's recipe: nothing of the EMA exists then, and inferenc
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
 from nircolor.config import load_config
-from nircolor.inference import colorize, load_generator, shift_average, shift_offsets, translate
+from nircolor.inference import colorize, evaluate_generator, load_generator, shift_average, shift_offsets, translate
 from nircolor.models import build_generator
 from nircolor.training.checkpoint import load_checkpoint
 from nircolor.training.cyclegan import CycleGAN
@@ -154,3 +155,16 @@ def test_shift_average_refuses_offsets_it_cannot_pad():
     for bad in ([], [(8, 0)], [(0, -1)]):
         with pytest.raises(ValueError):
             shift_average(g, x, bad)
+
+
+def test_evaluate_generator_scores_a_replacement_rule(tiny_pack):
+    _, val = tiny_pack
+    torch.manual_seed(0)
+    g = build_generator("baseline", 1, 3, ngf=4, image_size=32).eval()
+    offsets = shift_offsets(2, 2)
+    _, plain = evaluate_generator(g, val)
+    _, shifted = evaluate_generator(g, val, rule=lambda g, x: shift_average(g, x, offsets))
+    nir = torch.from_numpy(np.array(val.nir)).float().div(255.0).unsqueeze(1)
+    by_hand = (shift_average(g, nir, offsets) * 255.0).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+    np.testing.assert_array_equal(shifted, by_hand)
+    assert not np.array_equal(shifted, plain)
