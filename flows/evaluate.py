@@ -36,7 +36,9 @@ def score(cfg: Config, checkpoint: str, packed_dir: str, table_csv: str, images_
     # the table last and atomic: a table on disk always stands for a finished scoring
     write_text_atomic(table_csv, table.to_csv(index=False))
     avg = table.iloc[-1]
-    rule = "".join((", EMA weights" if meta["ema"] else "", ", mirrored-pass average" if meta["flip_average"] else ""))
+    n = int(meta["phase_average"])
+    rule = "".join((", EMA weights" if meta["ema"] else "", ", mirrored-pass average" if meta["flip_average"] else "",
+                    f", {n}×{n} 1-px phase average" if n > 1 else ""))
     print(f"{meta['variant']}: trained at {trained_px} px (scale {meta['scale']:g}), scored at {scored_px} px{rule}")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     return {"psnr": float(avg["psnr"]), "ssim": float(avg["ssim"]), "ae": float(avg["ae"]),

@@ -12,7 +12,11 @@ over an N×N grid of input translations, 2 px apart (`inference.shift_average`; 
 2·N² with the mirrored average). What it gains measures how much of a model's error is aliasing,
 the output's dependence on where the image sits on the generator's stride grid.
 
-  python scripts/inference_knobs.py [--shifts 8] ../shared/data/vcip2020 dense=artifacts/checkpoints/dense/phase3.pt ...
+With `--phases N` it scores the same rule averaged over an N×N grid of 1-px translations on the
+image's own canvas (`inference.phase_average`; N² passes, 2·N² mirrored): the stride-grid phase
+alone, without the extra reflected context that `--shifts` gives the generator.
+
+  python scripts/inference_knobs.py [--shifts 8] [--phases 2] ../shared/data/vcip2020 dense=artifacts/checkpoints/dense/phase3.pt ...
 """
 
 from __future__ import annotations
@@ -25,7 +29,14 @@ import torch
 from nircolor.data.layout import load_pairs
 from nircolor.data.packed import PairArrays
 from nircolor.data.validate import validate_dataset
-from nircolor.inference import evaluate_generator, load_generator, score_outputs, shift_average, shift_offsets
+from nircolor.inference import (
+    evaluate_generator,
+    load_generator,
+    phase_average,
+    score_outputs,
+    shift_average,
+    shift_offsets,
+)
 from nircolor.references import apply_lookup, fit_lookup
 from nircolor.stats import format_difference, paired_bootstrap
 
@@ -33,10 +44,16 @@ METRICS = ("psnr", "ssim", "ae")
 SHIFT_STEP = 2  # px between translations: 8 of them span the finest 16-px period of a UNet256 block
 
 
-def shifted_scores(g, val: PairArrays, n: int) -> dict[str, np.ndarray]:
-    """Per-image scores of the shift-averaged inference rule, scored as evaluate scores."""
-    offsets = shift_offsets(n, SHIFT_STEP)
-    table, _ = evaluate_generator(g, val, rule=lambda g, x: shift_average(g, x, offsets))
+def shifted_scores(g, val: PairArrays, n: int, *, phases: bool = False) -> dict[str, np.ndarray]:
+    """Per-image scores of the shift-averaged (2-px grid, padded canvas) or, with `phases`, the
+    phase-averaged (1-px grid, same canvas) inference rule, scored as evaluate scores."""
+    if phases:
+        offsets = shift_offsets(n, 1)
+        rule = lambda g, x: phase_average(g, x, offsets)  # noqa: E731
+    else:
+        offsets = shift_offsets(n, SHIFT_STEP)
+        rule = lambda g, x: shift_average(g, x, offsets)  # noqa: E731
+    table, _ = evaluate_generator(g, val, rule=rule)
     return per_image(table)
 
 
@@ -47,11 +64,12 @@ def per_image(table) -> dict[str, np.ndarray]:
 
 def main() -> None:
     args = sys.argv[1:]
-    shifts = 0
-    if args[:1] == ["--shifts"]:
-        shifts, args = int(args[1]), args[2:]
-        if shifts < 2:
-            raise SystemExit("--shifts N needs N >= 2 (an N×N grid of translations)")
+    grids = {"--shifts": 0, "--phases": 0}
+    while args[:1] and args[0] in grids:
+        grids[args[0]], args = int(args[1]), args[2:]
+    for flag, n in grids.items():
+        if n == 1 or n < 0:
+            raise SystemExit(f"{flag} N needs N >= 2 (an N×N grid of translations)")
     index = validate_dataset(args[0], decode=False)
     checkpoints = dict(a.split("=", 1) for a in args[1:])
     nir, rgb = load_pairs(index.validation)
@@ -73,11 +91,13 @@ def main() -> None:
                 g.flip_average = flip
                 table, _ = evaluate_generator(g, val)
                 ways[("EMA" if ema else "live", "mirrored average" if flip else "single")] = per_image(table)
-        if shifts:
+        for flag, n in grids.items():
+            if not n:
+                continue
             g, meta = load_generator(path)  # as scored: EMA where kept, its own mirrored setting
-            key = ("EMA" if meta["ema"] else "live",
-                   f"{'mirrored + ' if meta['flip_average'] else ''}{shifts}×{shifts} shifts")
-            ways[key] = shifted_scores(g, val, shifts)
+            what = f"{n}×{n} 1-px phases" if flag == "--phases" else f"{n}×{n} shifts"
+            key = ("EMA" if meta["ema"] else "live", f"{'mirrored + ' if meta['flip_average'] else ''}{what}")
+            ways[key] = shifted_scores(g, val, n, phases=flag == "--phases")
             base = (key[0], "mirrored average" if meta["flip_average"] else "single")
             notes += [format_difference(paired_bootstrap(ways[key][m], ways[base][m], m),
                                         f"{name} {key[0]} {key[1]}", "without") for m in METRICS]

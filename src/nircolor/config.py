@@ -78,6 +78,11 @@ class ModelConfig(_Section):
     # image (mirrored back). Every inference path (evaluate, colorize, serving, the validation
     # curves) reads it from the checkpoint. Beyond the paper; false = the paper's single pass.
     flip_average: bool = False
+    # Inference rule: average the output over an N×N grid of 1-px translations of the input on the
+    # image's own canvas (inference.phase_average), so it no longer depends on where the image sits
+    # on the stride-2 grid of the generator's first layers (aliasing). N² passes (2·N² with
+    # flip_average). Read from the checkpoint by every inference path. Beyond the paper; 1 = off.
+    phase_average: int = Field(1, ge=1, le=4)
 
     @field_validator("image_size")
     @classmethod

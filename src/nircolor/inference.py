@@ -77,6 +77,7 @@ def load_generator(
     meta["trained_px"] = mcfg.image_size
     meta["ema"] = use_ema
     meta["flip_average"] = g.flip_average = mcfg.flip_average
+    meta["phase_average"] = g.phase_average = mcfg.phase_average
     return g.to(device).eval(), meta
 
 
@@ -111,8 +112,17 @@ def scaled_size(h: int, w: int, scale: float) -> tuple[int, int]:
 @torch.no_grad()
 def colorize(g: torch.nn.Module, images: Tensor) -> Tensor:
     """The inference rule: (B, 1, H, W) NIR in [0, 1] → (B, 3, H, W) RGB in [0, 1], the generator
-    applied at its training scale (`g.infer_scale`, set by `load_generator`; 1.0 when absent) and,
-    where `g.flip_average` (`model.flip_average`), averaged with its output on the mirrored image."""
+    applied at its training scale (`g.infer_scale`, set by `load_generator`; 1.0 when absent);
+    where `g.flip_average` (`model.flip_average`), averaged with its output on the mirrored image;
+    where `g.phase_average` = N > 1 (`model.phase_average`), that averaged over the N×N grid of
+    1-px translations (`phase_average`)."""
+    n = int(getattr(g, "phase_average", 1))
+    if n > 1:
+        return phase_average(g, images, shift_offsets(n, 1))
+    return _colorize_mirrored(g, images)
+
+
+def _colorize_mirrored(g: torch.nn.Module, images: Tensor) -> Tensor:
     y = _colorize_once(g, images)
     if getattr(g, "flip_average", False):
         y = (y + _colorize_once(g, images.flip(-1)).flip(-1)) / 2.0
@@ -143,6 +153,31 @@ def shift_average(g: torch.nn.Module, images: Tensor, offsets: list[tuple[int, i
         y = colorize(g, x)[..., dy:dy + h, dx:dx + w]
         total = y if total is None else total + y
     return total / len(offsets)
+
+
+@torch.no_grad()
+def phase_average(g: torch.nn.Module, images: Tensor, offsets: list[tuple[int, int]]) -> Tensor:
+    """Mean of the single-pass rule (scale and mirrored average, no phase average) over
+    translated copies of the input on the image's own canvas: for each (dy, dx) the image is moved
+    dy rows down and dx columns right (the gap filled by reflection, the rows and columns pushed
+    past the far edges dropped), colorized, and moved back; each output pixel is the mean over the
+    passes that saw it (every pixel is seen by the (0, 0) pass). Unlike `shift_average`, the
+    generator's canvas keeps the image's size, so the average changes only where the image sits on
+    the stride grid, not how much context (padding) the generator gets. `colorize` uses it with the
+    N×N grid of 1-px offsets where `model.phase_average` = N > 1; one generator pass per offset."""
+    if not offsets:
+        raise ValueError("phase_average needs at least one offset")
+    h, w = images.shape[-2:]
+    total = torch.zeros(images.shape[0], 3, h, w, dtype=images.dtype, device=images.device)
+    count = torch.zeros(1, 1, h, w, dtype=images.dtype, device=images.device)
+    for dy, dx in offsets:
+        if not (0 <= dy < h and 0 <= dx < w):
+            raise ValueError(f"offset ({dy}, {dx}) outside a {h}×{w} image")
+        x = F.pad(images, (dx, 0, dy, 0), mode="reflect")[..., :h, :w] if dy or dx else images
+        y = _colorize_mirrored(g, x)
+        total[..., : h - dy, : w - dx] += y[..., dy:, dx:]
+        count[..., : h - dy, : w - dx] += 1
+    return total / count
 
 
 def _colorize_once(g: torch.nn.Module, images: Tensor) -> Tensor:

@@ -10,7 +10,15 @@ import pytest
 import torch
 
 from nircolor.config import load_config
-from nircolor.inference import colorize, evaluate_generator, load_generator, shift_average, shift_offsets, translate
+from nircolor.inference import (
+    colorize,
+    evaluate_generator,
+    load_generator,
+    phase_average,
+    shift_average,
+    shift_offsets,
+    translate,
+)
 from nircolor.models import build_generator
 from nircolor.training.checkpoint import load_checkpoint
 from nircolor.training.cyclegan import CycleGAN
@@ -155,6 +163,61 @@ def test_shift_average_refuses_offsets_it_cannot_pad():
     for bad in ([], [(8, 0)], [(0, -1)]):
         with pytest.raises(ValueError):
             shift_average(g, x, bad)
+
+
+def test_phase_average_keeps_the_canvas_and_counts_each_pixels_passes():
+    torch.manual_seed(0)
+    g = build_generator("baseline", 1, 3, ngf=4, image_size=32).eval()
+    x = torch.rand(2, 1, 32, 32)
+    torch.testing.assert_close(phase_average(g, x, [(0, 0)]), colorize(g, x))
+    # by hand for offsets (0, 0) and (1, 2): the moved image stays 32×32 (never padded to 64)
+    moved = torch.nn.functional.pad(x, (2, 0, 1, 0), mode="reflect")[..., :32, :32]
+    y0, y1 = colorize(g, x), colorize(g, moved)
+    expected = y0.clone()
+    expected[..., :31, :30] = (y0[..., :31, :30] + y1[..., 1:, 2:]) / 2  # pixels both passes saw
+    averaged = phase_average(g, x, [(0, 0), (1, 2)])
+    torch.testing.assert_close(averaged, expected)
+    assert not torch.allclose(averaged, y0)  # the strided generator is not shift-equivariant
+    assert not torch.allclose(averaged, shift_average(g, x, [(0, 0), (1, 2)]))  # shift_average pads to 64
+
+
+def test_phase_average_of_an_equivariant_map_is_the_map_itself_and_bad_offsets_raise():
+    conv = torch.nn.Conv2d(1, 3, 1)
+    conv.size_multiple = 1
+    x = torch.rand(1, 1, 16, 16)
+    torch.testing.assert_close(phase_average(conv, x, shift_offsets(3, 1)), colorize(conv, x))
+    for bad in ([], [(16, 0)], [(0, -1)]):
+        with pytest.raises(ValueError):
+            phase_average(conv, x, bad)
+
+
+def test_colorize_applies_the_phase_average_over_the_mirrored_rule():
+    torch.manual_seed(0)
+    g = build_generator("baseline", 1, 3, ngf=4, image_size=32).eval()
+    x = torch.rand(2, 1, 32, 32)
+    g.flip_average = True
+    mirrored = colorize(g, x)
+    g.phase_average = 2
+    ruled = colorize(g, x)
+    torch.testing.assert_close(ruled, phase_average(g, x, [(0, 0), (0, 1), (1, 0), (1, 1)]))
+    # by hand at an inside pixel, which all four passes see: mean of the mirrored rule moved back
+    g.phase_average = 1
+    passes = [colorize(g, torch.nn.functional.pad(x, (dx, 0, dy, 0), mode="reflect")[..., :32, :32])
+              [..., 10 + dy, 20 + dx] for dy, dx in shift_offsets(2, 1)]
+    torch.testing.assert_close(ruled[..., 10, 20], sum(passes) / 4)
+    assert not torch.allclose(ruled, mirrored)
+
+
+def test_phase_average_travels_in_the_checkpoint_and_is_bounded(tiny_pack, tmp_path, tiny_overrides):
+    train, _ = tiny_pack
+    cfg = load_config(None, {**tiny_overrides, "model.phase_average": 2, "schedule.phase1": 1})
+    res = run_phase("phase1", variant="baseline", cfg=cfg, data=train, out=tmp_path / "p1.pt", progress=False)
+    g, meta = load_generator(res.checkpoint)
+    assert meta["phase_average"] == 2 and g.phase_average == 2
+    assert load_config(None, tiny_overrides).model.phase_average == 1  # off unless asked for
+    for bad in (0, 5):
+        with pytest.raises(ValueError):
+            load_config(None, {**tiny_overrides, "model.phase_average": bad})
 
 
 def test_evaluate_generator_scores_a_replacement_rule(tiny_pack):

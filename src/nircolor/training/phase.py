@@ -185,7 +185,8 @@ def run_phase(
         )  # fmt: skip
         last = k == n_epochs - 1
         if val is not None and cfg.train.val_every and (epoch % cfg.train.val_every == 0 or last):
-            record.update(_validate(net.inference_generator(), val, data.scale, device, cfg.model.flip_average))
+            record.update(_validate(net.inference_generator(), val, data.scale, device, cfg.model.flip_average,
+                                       cfg.model.phase_average))
         history.append(record)
         every = cfg.train.checkpoint_every
         snapshot = bool(every and epoch % every == 0 and not last)
@@ -233,7 +234,12 @@ def _phase_state(
 
 
 def _validate(
-    g: torch.nn.Module, val: PairArrays, scale: float, device: torch.device, flip_average: bool = False
+    g: torch.nn.Module,
+    val: PairArrays,
+    scale: float,
+    device: torch.device,
+    flip_average: bool = False,
+    phase_average: int = 1,
 ) -> dict[str, float]:
     """Validation scores of the current NIR→RGB generator (its EMA where kept), by the same rule as
     `evaluate`."""
@@ -246,6 +252,7 @@ def _validate(
     g.eval()
     g.infer_scale = scale
     g.flip_average = flip_average
+    g.phase_average = phase_average
     try:
         table, _ = evaluate_generator(g, val, device)
     finally:
