@@ -20,7 +20,8 @@ import torch
 from nircolor.data.layout import load_pairs
 from nircolor.data.packed import PairArrays
 from nircolor.data.validate import validate_dataset
-from nircolor.inference import evaluate_generator, load_generator
+from nircolor.config import ModelConfig
+from nircolor.inference import evaluate_generator, load_generator, set_rule
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -32,8 +33,9 @@ def main(argv: list[str] | None = None) -> None:
                    help="override model.phase_average (N×N grid of 1-px translations; 1 = off)")
     p.add_argument("--flip-average", choices=("on", "off"), default=None, help="override model.flip_average")
     args = p.parse_args(argv)
-    if args.phase_average is not None and not 1 <= args.phase_average <= 4:
-        p.error("--phase-average N needs 1 <= N <= 4 (model.phase_average's range)")
+    override = {} if args.phase_average is None else {"phase_average": args.phase_average}
+    if args.flip_average is not None:
+        override["flip_average"] = args.flip_average == "on"
     pairs = []
     for item in args.checkpoints:
         name, sep, path = item.partition("=")
@@ -47,10 +49,10 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     for name, path in pairs:
         g, meta = load_generator(path)
-        if args.phase_average is not None:
-            g.phase_average = args.phase_average
-        if args.flip_average is not None:
-            g.flip_average = args.flip_average == "on"
+        try:  # the override is checked as the config checks it (model.phase_average's range)
+            set_rule(g, ModelConfig.model_validate({**meta["model"].model_dump(), **override}))
+        except ValueError as err:
+            p.error(f"the override does not fit model config: {err}")
         table, _ = evaluate_generator(g, val)
         target = args.out / f"eval_{name}.csv"
         target.write_text(table.to_csv(index=False))

@@ -76,9 +76,17 @@ def load_generator(
     meta["scale"] = g.infer_scale = float(state.get("scale", 1.0))
     meta["trained_px"] = mcfg.image_size
     meta["ema"] = use_ema
-    meta["flip_average"] = g.flip_average = mcfg.flip_average
-    meta["phase_average"] = g.phase_average = mcfg.phase_average
+    set_rule(g, mcfg)
+    meta["flip_average"], meta["phase_average"] = g.flip_average, g.phase_average
     return g.to(device).eval(), meta
+
+
+def set_rule(g: torch.nn.Module, model: ModelConfig) -> None:
+    """Give a generator the inference rule's switches of a model config (`model.flip_average`,
+    `model.phase_average`), which `colorize` reads: the one place a checkpoint's, the validation
+    curves' or an override's rule is attached."""
+    g.flip_average = model.flip_average
+    g.phase_average = model.phase_average
 
 
 def _reflect_pad(x: Tensor, pad_h: int, pad_w: int) -> Tensor:

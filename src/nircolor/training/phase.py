@@ -25,7 +25,7 @@ from typing import Any
 import torch
 
 from nircolor.augment import build_augmentation
-from nircolor.config import PHASES, Config, Phase, Variant
+from nircolor.config import PHASES, Config, ModelConfig, Phase, Variant
 from nircolor.data.packed import PairArrays, TrainArrays
 from nircolor.device import resolve_device
 from nircolor.training.batches import DeviceData, training_arrays
@@ -185,8 +185,7 @@ def run_phase(
         )  # fmt: skip
         last = k == n_epochs - 1
         if val is not None and cfg.train.val_every and (epoch % cfg.train.val_every == 0 or last):
-            record.update(_validate(net.inference_generator(), val, data.scale, device, cfg.model.flip_average,
-                                       cfg.model.phase_average))
+            record.update(_validate(net.inference_generator(), val, data.scale, device, cfg.model))
         history.append(record)
         every = cfg.train.checkpoint_every
         snapshot = bool(every and epoch % every == 0 and not last)
@@ -234,25 +233,20 @@ def _phase_state(
 
 
 def _validate(
-    g: torch.nn.Module,
-    val: PairArrays,
-    scale: float,
-    device: torch.device,
-    flip_average: bool = False,
-    phase_average: int = 1,
+    g: torch.nn.Module, val: PairArrays, scale: float, device: torch.device, model: ModelConfig
 ) -> dict[str, float]:
     """Validation scores of the current NIR→RGB generator (its EMA where kept), by the same rule as
     `evaluate`."""
-    from nircolor.inference import (
-        evaluate_generator,  # pandas only where curves are asked for
+    from nircolor.inference import (  # pandas only where curves are asked for
+        evaluate_generator,
+        set_rule,
     )
 
     t0 = time.perf_counter()
     was_training = g.training
     g.eval()
     g.infer_scale = scale
-    g.flip_average = flip_average
-    g.phase_average = phase_average
+    set_rule(g, model)
     try:
         table, _ = evaluate_generator(g, val, device)
     finally:
