@@ -1,5 +1,5 @@
 """Score trained checkpoints on the validation pairs under a changed inference rule, without
-retraining: the rule's switches (`model.flip_average`, `model.phase_average`) are read from each
+retraining: the rule's switches (`model.flip_average`, `model.phase_average`, `model.tile_stride`) are read from each
 checkpoint and may be overridden here. Writes one Table I CSV per checkpoint (the layout
 `evaluate` writes, per-image rows and the average), for `nircolor compare --table name=CSV`.
 
@@ -31,9 +31,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", required=True, type=Path, help="folder for eval_<NAME>.csv")
     p.add_argument("--phase-average", type=int, default=None, metavar="N",
                    help="override model.phase_average (N×N grid of 1-px translations; 1 = off)")
+    p.add_argument("--tile-stride", type=int, default=None, metavar="S",
+                   help="override model.tile_stride (tiles of the training size every S px; 0 = whole image)")
     p.add_argument("--flip-average", choices=("on", "off"), default=None, help="override model.flip_average")
     args = p.parse_args(argv)
     override = {} if args.phase_average is None else {"phase_average": args.phase_average}
+    if args.tile_stride is not None:
+        override["tile_stride"] = args.tile_stride
     if args.flip_average is not None:
         override["flip_average"] = args.flip_average == "on"
     pairs = []
@@ -49,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     for name, path in pairs:
         g, meta = load_generator(path)
-        try:  # the override is checked as the config checks it (model.phase_average's range)
+        try:  # the override is checked as the config checks it (ranges, stride ≤ tile)
             set_rule(g, ModelConfig.model_validate({**meta["model"].model_dump(), **override}))
         except ValueError as err:
             p.error(f"the override does not fit model config: {err}")
@@ -59,7 +63,8 @@ def main(argv: list[str] | None = None) -> None:
         avg = table.iloc[-1]
         print(f"{name}: {meta['variant']} trained at {meta['trained_px']} px (scale {meta['scale']:g}), scored at "
               f"{val.nir.shape[1]} px, {'EMA' if meta['ema'] else 'live'} weights, mirrored "
-              f"{'on' if g.flip_average else 'off'}, phase average {g.phase_average}×{g.phase_average}: "
+              f"{'on' if g.flip_average else 'off'}, phase average {g.phase_average}×{g.phase_average}, "
+              f"{f'{g.tile_size}-px tiles every {g.tile_stride} px' if g.tile_stride else 'whole image'}: "
               f"{avg['psnr']:.2f} / {avg['ssim']:.3f} / {avg['ae']:.2f} → {target}")
 
 

@@ -83,6 +83,13 @@ class ModelConfig(_Section):
     # on the stride-2 grid of the generator's first layers (aliasing). N² passes (2·N² with
     # flip_average). Read from the checkpoint by every inference path. Beyond the paper; 1 = off.
     phase_average: int = Field(1, ge=1, le=4)
+    # Inference rule: 0 = the generator runs on the whole image. s > 0 = it runs on overlapping
+    # image_size×image_size tiles (the size it was trained on) placed every s px, the last flush
+    # with the far edge, and the tiles' outputs are blended with a Hann window
+    # (inference.tiled_translate). A generator trained on crops then sees at inference what it
+    # saw in training: the same extent for its instance norms and its innermost layers. Every
+    # inference path reads it from the checkpoint. Beyond the paper; 0 = off.
+    tile_stride: int = Field(0, ge=0)
 
     @field_validator("image_size")
     @classmethod
@@ -97,6 +104,11 @@ class ModelConfig(_Section):
             raise ValueError(
                 f"model.crop_scale {self.crop_scale} applies to native_crops training; set "
                 "model.native_crops: true (without crops, image_size alone sets the scale)"
+            )
+        if self.tile_stride > self.image_size:
+            raise ValueError(
+                f"model.tile_stride {self.tile_stride} is larger than the tile (image_size "
+                f"{self.image_size}): the tiles would leave gaps; use 1..{self.image_size}, or 0 for off"
             )
         return self
 

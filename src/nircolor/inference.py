@@ -77,16 +77,18 @@ def load_generator(
     meta["trained_px"] = mcfg.image_size
     meta["ema"] = use_ema
     set_rule(g, mcfg)
-    meta["flip_average"], meta["phase_average"] = g.flip_average, g.phase_average
+    meta["flip_average"], meta["phase_average"], meta["tile_stride"] = g.flip_average, g.phase_average, g.tile_stride
     return g.to(device).eval(), meta
 
 
 def set_rule(g: torch.nn.Module, model: ModelConfig) -> None:
     """Give a generator the inference rule's switches of a model config (`model.flip_average`,
-    `model.phase_average`), which `colorize` reads: the one place a checkpoint's, the validation
-    curves' or an override's rule is attached."""
+    `model.phase_average`, `model.tile_stride` with its tile `model.image_size`), which `colorize`
+    reads: the one place a checkpoint's, the validation curves' or an override's rule is attached."""
     g.flip_average = model.flip_average
     g.phase_average = model.phase_average
+    g.tile_stride = model.tile_stride
+    g.tile_size = model.image_size
 
 
 def _reflect_pad(x: Tensor, pad_h: int, pad_w: int) -> Tensor:
@@ -112,6 +114,54 @@ def translate(g: torch.nn.Module, images: Tensor, multiple: int) -> Tensor:
     return ((y + 1.0) / 2.0).clamp_(0.0, 1.0)
 
 
+def tile_starts(length: int, tile: int, stride: int) -> list[int]:
+    """Where tiles of `tile` px start along a side of `length` px: every `stride` px, the last
+    flush with the far edge (one tile at 0 when the side is no longer than a tile)."""
+    if tile < 1 or not 1 <= stride <= tile:
+        raise ValueError(f"tiles need 1 <= stride <= tile, got tile {tile}, stride {stride}")
+    if length <= tile:
+        return [0]
+    starts = list(range(0, length - tile + 1, stride))
+    return starts if starts[-1] == length - tile else [*starts, length - tile]
+
+
+def _hann(n: int, dtype: torch.dtype, device: torch.device) -> Tensor:
+    # interior of an (n + 2)-point Hann window: positive everywhere, so every pixel has weight
+    return torch.hann_window(n + 2, periodic=False, dtype=dtype, device=device)[1:-1]
+
+
+@torch.no_grad()
+def tiled_translate(g: torch.nn.Module, images: Tensor, tile: int, stride: int, chunk: int = 16) -> Tensor:
+    """`translate` run on overlapping tile×tile windows of the image (`tile_starts` along each
+    side) instead of the whole image; each output pixel is the Hann-weighted mean of the tiles
+    that cover it (weights peak at a tile's centre, where it has the most context). An image no
+    larger than a tile is translated whole. Tiles go through the generator `chunk` at a time."""
+    h, w = images.shape[-2:]
+    if h <= tile and w <= tile:
+        return translate(g, images, g.size_multiple)
+    th, tw = min(tile, h), min(tile, w)
+    boxes = [(y, x) for y in tile_starts(h, tile, stride) for x in tile_starts(w, tile, stride)]
+    weight = torch.outer(_hann(th, images.dtype, images.device), _hann(tw, images.dtype, images.device))
+    b = images.shape[0]
+    total = torch.zeros(b, 3, h, w, dtype=images.dtype, device=images.device)
+    count = torch.zeros(1, 1, h, w, dtype=images.dtype, device=images.device)
+    for i in range(0, len(boxes), chunk):
+        part = boxes[i:i + chunk]
+        crops = torch.cat([images[..., y:y + th, x:x + tw] for y, x in part])
+        out = translate(g, crops, g.size_multiple)
+        for k, (y, x) in enumerate(part):
+            total[..., y:y + th, x:x + tw] += out[k * b:(k + 1) * b] * weight
+            count[..., y:y + th, x:x + tw] += weight
+    return total / count
+
+
+def _translate_by_rule(g: torch.nn.Module, images: Tensor) -> Tensor:
+    stride = int(getattr(g, "tile_stride", 0))
+    if stride > 0:
+        return tiled_translate(g, images, int(g.tile_size), stride)
+    return translate(g, images, g.size_multiple)
+
+
 def scaled_size(h: int, w: int, scale: float) -> tuple[int, int]:
     """The size an h×w image is colorized at by a generator of this scale."""
     return max(1, round(h * scale)), max(1, round(w * scale))
@@ -123,7 +173,9 @@ def colorize(g: torch.nn.Module, images: Tensor) -> Tensor:
     applied at its training scale (`g.infer_scale`, set by `load_generator`; 1.0 when absent);
     where `g.flip_average` (`model.flip_average`), averaged with its output on the mirrored image;
     where `g.phase_average` = N > 1 (`model.phase_average`), that averaged over the N×N grid of
-    1-px translations (`phase_average`)."""
+    1-px translations (`phase_average`). Each generator pass is on the whole (scaled) image, or
+    where `g.tile_stride` > 0 (`model.tile_stride`) on overlapping tiles of its training size,
+    blended (`tiled_translate`)."""
     n = int(getattr(g, "phase_average", 1))
     if n > 1:
         return phase_average(g, images, shift_offsets(n, 1))
@@ -193,12 +245,12 @@ def _colorize_once(g: torch.nn.Module, images: Tensor) -> Tensor:
     h, w = images.shape[-2:]
     sh, sw = scaled_size(h, w, scale)
     if (sh, sw) == (h, w):
-        return translate(g, images, g.size_multiple)
+        return _translate_by_rule(g, images)
     if sh < h and sw < w:
         small = F.interpolate(images, size=(sh, sw), mode="area")
     else:
         small = F.interpolate(images, size=(sh, sw), mode="bicubic", align_corners=False).clamp_(0, 1)
-    y = translate(g, small, g.size_multiple)
+    y = _translate_by_rule(g, small)
     if sh > h and sw > w:  # trained enlarged (crop_scale): area averaging back, no aliasing
         return F.interpolate(y, size=(h, w), mode="area")
     return F.interpolate(y, size=(h, w), mode="bicubic", align_corners=False).clamp_(0.0, 1.0)
