@@ -5,7 +5,9 @@ model, the validation curves): a checkpoint records the scale its generator was 
 (`scale` = training image size / the data's native size). An image is resized by that factor
 (area averaging when smaller, bicubic when larger), colorized, and the output brought back to the
 image's own size (bicubic up, area averaging down); at scale 1 the generator runs on the image as
-it is. Scores are always taken at the
+it is. The checkpoint's switches add to that rule: the mirrored-pass average, the 1-px phase
+average and tiles of the training size (`model.flip_average`, `.phase_average`, `.tile_stride`;
+`colorize`). Scores are always taken at the
 validation pairs' native size, so Table I's number is what a user gets from the checkpoint."""
 
 from __future__ import annotations
