@@ -145,12 +145,14 @@ def tiled_translate(g: torch.nn.Module, images: Tensor, tile: int, stride: int, 
     boxes = [(y, x) for y in tile_starts(h, tile, stride) for x in tile_starts(w, tile, stride)]
     weight = torch.outer(_hann(th, images.dtype, images.device), _hann(tw, images.dtype, images.device))
     b = images.shape[0]
-    total = torch.zeros(b, 3, h, w, dtype=images.dtype, device=images.device)
+    total = None  # (B, C_out, H, W), shaped by the generator's first output
     count = torch.zeros(1, 1, h, w, dtype=images.dtype, device=images.device)
     for i in range(0, len(boxes), chunk):
         part = boxes[i:i + chunk]
         crops = torch.cat([images[..., y:y + th, x:x + tw] for y, x in part])
         out = translate(g, crops, g.size_multiple)
+        if total is None:
+            total = out.new_zeros(b, out.shape[1], h, w)
         for k, (y, x) in enumerate(part):
             total[..., y:y + th, x:x + tw] += out[k * b:(k + 1) * b] * weight
             count[..., y:y + th, x:x + tw] += weight
