@@ -12,6 +12,7 @@ from prefect.runtime import flow_run
 
 from nircolor.config import Config, Phase, Variant
 from nircolor.data.packed import load_packed
+from nircolor.device import resolve_device, resolve_precision
 from nircolor.training.checkpoint import load_checkpoint
 from nircolor.training.phase import resume_path, run_phase, snapshot_path
 
@@ -46,6 +47,9 @@ def open_runs(cfg: Config, variant: Variant, phase: Phase, checkpoint: str, init
         tracker.reopen(run_id)  # resumed after a kill: the same run goes on
     else:
         params = {**cfg.model_dump(mode="json"), "variant": variant, "phase": phase}
+        # what `train.precision` (auto among its values) resolves to on this machine's device
+        used = resolve_precision(cfg.train.precision, resolve_device(cfg.train.device))
+        params["train"] = {**params["train"], "precision_used": used}
         run_id = tracker.start_phase(parent, variant, phase, params, tags=run_tags)
     return {"mlflow_parent_run_id": parent, "mlflow_run_id": run_id}
 

@@ -224,6 +224,7 @@ def bench_infer(
     variant: str, cfg: Config, device: torch.device, batch: int, repeats: int
 ) -> dict[str, Any]:
     """NIR→RGB generator forward in eval mode under inference_mode (and the path's autocast)."""
+    from nircolor.device import resolve_precision
     from nircolor.models import build_generator
 
     m, t = cfg.model, cfg.train
@@ -235,7 +236,7 @@ def bench_infer(
         g.compile(dynamic=False)
     cast = (
         torch.autocast(device.type, dtype=torch.bfloat16)
-        if t.precision == "bf16"
+        if resolve_precision(t.precision, device) == "bf16"
         else torch.autocast(device.type, enabled=False)
     )
 

@@ -159,7 +159,9 @@ class TrainConfig(_Section):
     resume_every: int = Field(1, ge=1)
     num_threads: int = Field(0, ge=0)  # torch intra-op threads; 0 = torch's default
     # The fast path (docs/benchmarks.md): every switch off is the plain eager fp32 path.
-    precision: Literal["fp32", "bf16"] = "fp32"  # bf16 autocast for the forward passes
+    # bf16 autocast for the forward passes; auto = bf16 where the device runs it natively (a GPU
+    # with bf16, a CPU with AVX-512 BF16 or AMX), fp32 elsewhere (device.resolve_precision)
+    precision: Literal["fp32", "bf16", "auto"] = "fp32"
     channels_last: bool = False  # NHWC memory format for the networks and their inputs
     compile: bool = False  # torch.compile each network (first steps pay the compile time)
     fused_optim: bool = False  # fused Adam kernels

@@ -31,6 +31,32 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def native_bf16(device: torch.device) -> bool:
+    """Whether `device` runs bf16 convolutions and matmuls natively rather than by emulation.
+
+    CUDA: `torch.cuda.is_bf16_supported()`. CPU: oneDNN's own test (AVX-512 with BF16 or AMX);
+    on a CPU without them (an AVX2-only one) a bf16 conv is emulated and runs several times slower
+    than fp32 (docs/benchmarks.md: ×6.7 on 2 AVX2 cores of an AMD EPYC, 2026-12-01).
+    """
+    if device.type == "cuda":
+        return bool(torch.cuda.is_bf16_supported())
+    if device.type == "cpu":
+        try:
+            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        except (AttributeError, RuntimeError):  # a build without oneDNN: treat as emulated
+            return False
+    return False
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """The precision a run uses: 'fp32' and 'bf16' as asked; 'auto' → bf16 where native, else fp32."""
+    if precision == "auto":
+        return "bf16" if native_bf16(device) else "fp32"
+    if precision not in ("fp32", "bf16"):
+        raise ValueError(f"precision must be 'auto', 'fp32' or 'bf16', got {precision!r}")
+    return precision
+
+
 def configure_runtime(train: TrainConfig, device: torch.device) -> None:
     """Apply `train`'s process-global settings; call before building networks for that recipe.
 
@@ -42,7 +68,7 @@ def configure_runtime(train: TrainConfig, device: torch.device) -> None:
     if train.num_threads:
         torch.set_num_threads(train.num_threads)
     if device.type == "cuda":
-        torch.backends.cudnn.benchmark = train.channels_last or train.compile or train.precision != "fp32"
+        torch.backends.cudnn.benchmark = train.channels_last or train.compile or resolve_precision(train.precision, device) != "fp32"
     if train.compile:
         dynamo_config = torch._dynamo.config
         limit = "recompile_limit" if hasattr(dynamo_config, "recompile_limit") else "cache_size_limit"

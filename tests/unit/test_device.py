@@ -55,3 +55,44 @@ def test_building_and_training_leave_process_settings_alone(saved_runtime, tiny_
               progress=False)  # fmt: skip
     assert torch.get_num_threads() == threads and torch.backends.cudnn.benchmark == bench
     assert getattr(torch._dynamo.config, saved_runtime) == 8
+
+
+def test_resolve_precision_passes_explicit_values_and_refuses_others():
+    from nircolor.device import resolve_precision
+
+    for device in (torch.device("cpu"), torch.device("cuda")):  # explicit values never consult the device
+        assert resolve_precision("fp32", device) == "fp32"
+        assert resolve_precision("bf16", device) == "bf16"
+    with pytest.raises(ValueError, match="'auto', 'fp32' or 'bf16'"):
+        resolve_precision("fp16", torch.device("cpu"))
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_auto_precision_follows_the_devices_native_bf16(monkeypatch, native):
+    import nircolor.device as dev
+
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: native)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: native)
+    want = "bf16" if native else "fp32"
+    assert dev.native_bf16(torch.device("cpu")) is native
+    assert dev.resolve_precision("auto", torch.device("cpu")) == want
+    assert dev.resolve_precision("auto", torch.device("cuda")) == want
+    assert dev.resolve_precision("auto", torch.device("mps")) == "fp32"  # no test known: fp32
+
+
+def test_auto_precision_on_this_cpu_matches_onednns_own_answer():
+    from nircolor.device import resolve_precision
+
+    native = torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    assert resolve_precision("auto", torch.device("cpu")) == ("bf16" if native else "fp32")
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_the_trainer_autocasts_as_auto_resolves(monkeypatch, tiny_overrides, native):
+    from nircolor.training.cyclegan import CycleGAN
+
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: native)
+    cfg = load_config(None, {**tiny_overrides, "train.precision": "auto"})
+    gan = CycleGAN.build("dense", cfg, torch.device("cpu"))
+    assert gan.autocast_dtype == (torch.bfloat16 if native else None)
+    assert load_config(None, {**tiny_overrides, "train.precision": "auto"}).train.precision == "auto"

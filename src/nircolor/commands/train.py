@@ -48,7 +48,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from nircolor.data.layout import DatasetError
     from nircolor.data.packed import load_packed, pack_dataset
     from nircolor.data.validate import validate_dataset
-    from nircolor.device import configure_runtime, resolve_device
+    from nircolor.device import configure_runtime, resolve_device, resolve_precision
     from nircolor.inference import evaluate_generator, load_generator
     from nircolor.report import side_by_side, to_markdown
     from nircolor.training.phase import run_phase
@@ -85,6 +85,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     provenance = {"data_sha256": manifest["sha256"], "unpaired_source": manifest["unpaired_source"]}
     device = resolve_device(cfg.train.device)
+    precision = resolve_precision(cfg.train.precision, device)
+    print(f"device {device}, precision {precision}"
+          + (" (train.precision: auto)" if cfg.train.precision == "auto" else ""), file=sys.stderr)
     tables = {}
     for variant in args.variant or list(cfg.variants):
         vcfg = cfg.for_variant(variant)

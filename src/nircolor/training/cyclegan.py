@@ -26,6 +26,7 @@ import torch
 from torch import Tensor
 
 from nircolor.config import Config, Mode, Variant, resolve_arch
+from nircolor.device import resolve_precision
 from nircolor.losses import (
     GANLoss,
     angle_loss,
@@ -114,7 +115,7 @@ class CycleGAN:
             g_nir2rgb, g_rgb2nir, d_rgb, d_nir, opt_g, opt_d,
             ImagePool(t.pool_size), ImagePool(t.pool_size),
             GANLoss(cfg.loss.gan_mode), cfg.loss.lambda_cycle, cfg.loss.lambda_pair, device,
-            torch.bfloat16 if t.precision == "bf16" else None, fmt, parallel,
+            torch.bfloat16 if resolve_precision(t.precision, device) == "bf16" else None, fmt, parallel,
             {"ssim": cfg.loss.lambda_ssim, "angle": cfg.loss.lambda_angle, "edge": cfg.loss.lambda_edge},
             ema, t.ema_decay,
         )  # fmt: skip
