@@ -36,7 +36,8 @@ def native_bf16(device: torch.device) -> bool:
 
     CUDA: `torch.cuda.is_bf16_supported()`. CPU: oneDNN's own test (AVX-512 with BF16 or AMX);
     on a CPU without them (an AVX2-only one) a bf16 conv is emulated and runs several times slower
-    than fp32 (docs/benchmarks.md: ×6.7 on 2 AVX2 cores of an AMD EPYC, 2026-12-01).
+    than fp32 (docs/benchmarks.md: ×6.4–×7.9 per generator step on 2 AVX2 cores of an AMD EPYC,
+    2026-12-01).
     """
     if device.type == "cuda":
         return bool(torch.cuda.is_bf16_supported())
