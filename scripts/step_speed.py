@@ -1,7 +1,8 @@
 """Seconds per full CycleGAN training step on this machine, for recipe choices (one process, one run).
 
 First the 2048² matmul rate in fp32 and bf16, then each spec: NGF:PRECISION:VARIANT (precision
-fp32 or bf16; bf16 also turns on channels_last); each variant with its own params.yaml overrides
+fp32 or bf16; bf16 also turns on channels_last; an optional 4th field `compile`
+turns on train.compile, whose compile time is in the printed warm-up); each variant with its own params.yaml overrides
 (dense_plus: the dense networks and its extra loss terms). Random data, paired step, 2 warm-up and 4 timed steps each.
 The ratios between specs of one run are what to read.
 
@@ -17,6 +18,7 @@ from pathlib import Path
 import torch
 
 from nircolor.config import load_config
+from nircolor.device import configure_runtime
 from nircolor.training.cyclegan import CycleGAN
 
 
@@ -40,10 +42,11 @@ def main() -> None:
         print(f"matmul {str(dtype).removeprefix('torch.'):8s} threads {a.threads}  {rate:7.0f} GFLOP/s", flush=True)
     params = Path(__file__).resolve().parents[1] / "params.yaml"
     for spec in a.specs:
-        ngf, precision, variant = spec.split(":")
+        ngf, precision, variant, *extra = spec.split(":")
         overrides = {
             "model.ngf": int(ngf), "model.ndf": int(ngf), "model.image_size": a.size,
-            "train.precision": precision, "train.channels_last": precision == "bf16",
+            "model.native_crops": True, "train.precision": precision,
+            "train.channels_last": precision == "bf16", "train.compile": extra == ["compile"],
         }  # fmt: skip
         cfg = load_config(params, overrides).for_variant(variant)
         torch.manual_seed(0)
@@ -51,13 +54,16 @@ def main() -> None:
         gen = torch.Generator().manual_seed(0)
         nir = torch.rand(a.batch, 1, a.size, a.size) * 2 - 1
         rgb = torch.rand(a.batch, 3, a.size, a.size) * 2 - 1
+        configure_runtime(cfg.train, torch.device("cpu"))
+        t_first = time.perf_counter()
         for _ in range(2):
             net.train_step(nir, rgb, rgb, "paired", gen)
+        warm = time.perf_counter() - t_first
         t0 = time.perf_counter()
         for _ in range(a.steps):
             net.train_step(nir, rgb, rgb, "paired", gen)
         s = (time.perf_counter() - t0) / a.steps
-        print(f"{spec:18s} threads {a.threads}  {s:.3f} s/step  {a.batch / s:6.1f} img/s", flush=True)
+        print(f"{spec:18s} threads {a.threads}  {s:.3f} s/step  {a.batch / s:6.1f} img/s  (warm-up {warm:.0f} s)", flush=True)
 
 
 if __name__ == "__main__":

@@ -34,17 +34,20 @@ def resolve_device(name: str) -> torch.device:
 def native_bf16(device: torch.device) -> bool:
     """Whether `device` runs bf16 convolutions and matmuls natively rather than by emulation.
 
-    CUDA: `torch.cuda.is_bf16_supported()`. CPU: oneDNN's own test (AVX-512 with BF16 or AMX);
-    on a CPU without them (an AVX2-only one) a bf16 conv is emulated and runs several times slower
-    than fp32 (docs/benchmarks.md: ×6.4–×7.9 per generator step on 2 AVX2 cores of an AMD EPYC,
-    2026-12-01).
+    CUDA: `torch.cuda.is_bf16_supported()`. CPU: the CPU has bf16 arithmetic (AVX-512 BF16 or
+    AMX tiles) and oneDNN is there to use it. oneDNN's own `_is_mkldnn_bf16_supported()` alone is
+    not enough: it also answers yes on a plain AVX-512 CPU, where bf16 is emulated. Measured in
+    one run each (docs/benchmarks.md): a dense training step at 256 px ×2.1 slower in bf16 than
+    fp32 on 2 AVX-512 cores of an Intel Xeon without BF16 (bf16 matmul 61 against 306 GFLOP/s
+    fp32); a generator step ×6.4–×7.9 slower on 2 AVX2 cores of an AMD EPYC.
     """
     if device.type == "cuda":
         return bool(torch.cuda.is_bf16_supported())
     if device.type == "cpu":
         try:
-            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-        except (AttributeError, RuntimeError):  # a build without oneDNN: treat as emulated
+            onednn = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+            return onednn and bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+        except (AttributeError, RuntimeError):  # a build without oneDNN or these probes: treat as emulated
             return False
     return False
 

@@ -67,11 +67,17 @@ def test_resolve_precision_passes_explicit_values_and_refuses_others():
         resolve_precision("fp16", torch.device("cpu"))
 
 
+def _patch_cpu_bf16(monkeypatch, onednn: bool, avx512_bf16: bool, amx: bool) -> None:
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: onednn)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+
+
 @pytest.mark.parametrize("native", [True, False])
 def test_auto_precision_follows_the_devices_native_bf16(monkeypatch, native):
     import nircolor.device as dev
 
-    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: native)
+    _patch_cpu_bf16(monkeypatch, onednn=native, avx512_bf16=native, amx=False)
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: native)
     want = "bf16" if native else "fp32"
     assert dev.native_bf16(torch.device("cpu")) is native
@@ -80,10 +86,28 @@ def test_auto_precision_follows_the_devices_native_bf16(monkeypatch, native):
     assert dev.resolve_precision("auto", torch.device("mps")) == "fp32"  # no test known: fp32
 
 
-def test_auto_precision_on_this_cpu_matches_onednns_own_answer():
+@pytest.mark.parametrize(
+    ("onednn", "avx512_bf16", "amx", "native"),
+    [
+        (True, False, False, False),  # plain AVX-512 (Xeon of 2026-12-01): oneDNN says yes, bf16 is emulated
+        (True, True, False, True),  # AVX-512 BF16 (EPYC of 2026-11-26)
+        (True, False, True, True),  # AMX (Xeon of 2026-11-30)
+        (False, True, True, False),  # no oneDNN bf16 path at all
+    ],
+)
+def test_cpu_bf16_is_native_only_with_bf16_instructions(monkeypatch, onednn, avx512_bf16, amx, native):
+    import nircolor.device as dev
+
+    _patch_cpu_bf16(monkeypatch, onednn, avx512_bf16, amx)
+    assert dev.native_bf16(torch.device("cpu")) is native
+
+
+def test_auto_precision_on_this_cpu_matches_its_instructions():
     from nircolor.device import resolve_precision
 
-    native = torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    native = torch.ops.mkldnn._is_mkldnn_bf16_supported() and (
+        torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    )
     assert resolve_precision("auto", torch.device("cpu")) == ("bf16" if native else "fp32")
 
 
@@ -91,7 +115,7 @@ def test_auto_precision_on_this_cpu_matches_onednns_own_answer():
 def test_the_trainer_autocasts_as_auto_resolves(monkeypatch, tiny_overrides, native):
     from nircolor.training.cyclegan import CycleGAN
 
-    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: native)
+    _patch_cpu_bf16(monkeypatch, onednn=native, avx512_bf16=False, amx=native)
     cfg = load_config(None, {**tiny_overrides, "train.precision": "auto"})
     gan = CycleGAN.build("dense", cfg, torch.device("cpu"))
     assert gan.autocast_dtype == (torch.bfloat16 if native else None)
