@@ -45,8 +45,8 @@ def main() -> None:
         ngf, precision, variant, *extra = spec.split(":")
         overrides = {
             "model.ngf": int(ngf), "model.ndf": int(ngf), "model.image_size": a.size,
-            "model.native_crops": True, "train.precision": precision,
-            "train.channels_last": precision == "bf16", "train.compile": extra == ["compile"],
+            "train.precision": precision, "train.channels_last": precision == "bf16",
+            "train.compile": extra == ["compile"],
         }  # fmt: skip
         cfg = load_config(params, overrides).for_variant(variant)
         torch.manual_seed(0)
