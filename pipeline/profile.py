@@ -1,14 +1,25 @@
-"""Turn a profile (profiles/<name>.yaml: dotted key → value) into `dvc exp run -S` arguments."""
+"""Turn a profile (profiles/<name>.yaml: dotted key → value) into `dvc exp run -S` arguments.
+
+  python -m pipeline.profile profiles/demo.yaml                 # prints the -S arguments
+  python -m pipeline.profile profiles/demo.yaml --exec -n demo  # runs `dvc exp run <-S …> -n demo`
+
+`--exec` is the safe form: in `dvc exp run $(python -m pipeline.profile FILE)` a profile that fails
+to load (a typo in its path or a key) leaves the substitution empty, and the shell then starts the
+paper's full recipe. With `--exec` nothing runs unless the profile validated; every argument after
+`--exec` goes to `dvc exp run` (a name, targets such as `evaluate@dense_plus`, `--queue`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
+import sys
 from pathlib import Path
 
 import yaml
 
-from nircolor.config import load_config, load_profile
+from nircolor.config import ConfigError, load_config, load_profile
 
 
 def set_args(profile: Path, params: Path = Path("params.yaml")) -> list[str]:
@@ -21,11 +32,28 @@ def set_args(profile: Path, params: Path = Path("params.yaml")) -> list[str]:
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
+def exp_run_command(profile: Path, rest: list[str], params: Path = Path("params.yaml")) -> list[str]:
+    """The `dvc exp run` command line for a profile, with `rest` after its -S arguments."""
+    return ["dvc", "exp", "run", *set_args(profile, params), *rest]
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("profile", type=Path)
-    args = ap.parse_args()
-    print(shlex.join(set_args(args.profile)))
+    ap.add_argument("--exec", dest="exec_args", nargs=argparse.REMAINDER, default=None,
+                    help="run `dvc exp run` with the profile's -S arguments and these arguments")
+    args = ap.parse_args(argv)
+    if not args.profile.is_file():
+        sys.exit(f"error: no profile at {args.profile} (see profiles/)")
+    try:
+        cmd = exp_run_command(args.profile, args.exec_args or [])
+    except ConfigError as err:
+        sys.exit(f"error: {err}")
+    if args.exec_args is None:
+        print(shlex.join(cmd[3:]))
+        return
+    print("+ " + shlex.join(cmd), file=sys.stderr, flush=True)
+    os.execvp(cmd[0], cmd)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,8 @@ eval "$(python -m flows.ops.servers env)"
 
 echo "== dvc exp run with profiles/demo.yaml ==" >&2
 SECONDS=0
-# shellcheck disable=SC2046  # the profile expands to -S key=value words on purpose
-dvc exp run $(python -m pipeline.profile profiles/demo.yaml) "$@"
+# dvc exp run with the profile's -S arguments, started only if the profile validates
+python -m pipeline.profile profiles/demo.yaml --exec "$@"
 wall=$SECONDS
 
 python -m pipeline.summary --wall-seconds "$wall" \
