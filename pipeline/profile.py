@@ -32,11 +32,6 @@ def set_args(profile: Path, params: Path = Path("params.yaml")) -> list[str]:
     return out
 
 
-def exp_run_command(profile: Path, rest: list[str], params: Path = Path("params.yaml")) -> list[str]:
-    """The `dvc exp run` command line for a profile, with `rest` after its -S arguments."""
-    return ["dvc", "exp", "run", *set_args(profile, params), *rest]
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("profile", type=Path)
@@ -46,12 +41,13 @@ def main(argv: list[str] | None = None) -> None:
     if not args.profile.is_file():
         sys.exit(f"error: no profile at {args.profile} (see profiles/)")
     try:
-        cmd = exp_run_command(args.profile, args.exec_args or [])
+        s_args = set_args(args.profile)
     except ConfigError as err:
         sys.exit(f"error: {err}")
     if args.exec_args is None:
-        print(shlex.join(cmd[3:]))
+        print(shlex.join(s_args))
         return
+    cmd = ["dvc", "exp", "run", *s_args, *args.exec_args]
     print("+ " + shlex.join(cmd), file=sys.stderr, flush=True)
     os.execvp(cmd[0], cmd)
 
