@@ -6,16 +6,19 @@
 `--exec` is the safe form: in `dvc exp run $(python -m pipeline.profile FILE)` a profile that fails
 to load (a typo in its path or a key) leaves the substitution empty, and the shell then starts the
 paper's full recipe. With `--exec` nothing runs unless the profile validated; every argument after
-`--exec` goes to `dvc exp run` (a name, targets such as `evaluate@dense_plus`, `--queue`).
+`--exec` goes to `dvc exp run` (a name, targets such as `evaluate@dense_plus`, `--queue`). After a
+run in this workspace, `--exec` fails if params.yaml holds a value that neither params.yaml before
+the run nor any `-S` asked for.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
+import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -30,6 +33,43 @@ def set_args(profile: Path, params: Path = Path("params.yaml")) -> list[str]:
     for key, value in overrides.items():
         out += ["-S", f"{key}={yaml.safe_dump(value, default_flow_style=True).strip().removesuffix('...').strip()}"]
     return out
+
+
+# `dvc exp run` flags after which the run does not apply its parameters to this workspace
+NOT_APPLIED = {"--queue", "--temp", "--run-all", "--dry"}
+
+
+def _leaves(node: Any, prefix: str = "") -> dict[str, Any]:
+    """A nested params mapping as {dotted key: leaf value}; an empty mapping is a leaf."""
+    if isinstance(node, dict) and node:
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            out.update(_leaves(value, f"{prefix}{key}."))
+        return out
+    return {prefix[:-1]: node}
+
+
+def extra_sets(args: list[str]) -> dict[str, Any]:
+    """The `-S key=value` / `--set-param key=value` pairs among the arguments passed on to dvc."""
+    out: dict[str, Any] = {}
+    for flag, pair in zip(args, args[1:]):
+        if flag in ("-S", "--set-param") and "=" in pair:
+            key, value = pair.split("=", 1)
+            out[key] = yaml.safe_load(value)
+    return out
+
+
+def stray_params(before: dict, overrides: dict[str, Any], after: dict) -> dict[str, tuple[Any, Any]]:
+    """Dotted keys whose value in `after` (params.yaml as the run left it) is not `before` with the
+    run's `-S` overrides applied: {key: (expected, found)}. Empty when the run used what it was given."""
+    expected = _leaves(before)
+    for key, value in overrides.items():
+        for old in [k for k in expected if k == key or k.startswith(key + ".")]:
+            del expected[old]
+        expected.update(_leaves(value, key + "."))
+    found = _leaves(after)
+    return {k: (expected.get(k), found.get(k)) for k in sorted(expected.keys() | found.keys())
+            if expected.get(k) != found.get(k)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -49,7 +89,22 @@ def main(argv: list[str] | None = None) -> None:
         return
     cmd = ["dvc", "exp", "run", *s_args, *args.exec_args]
     print("+ " + shlex.join(cmd), file=sys.stderr, flush=True)
-    os.execvp(cmd[0], cmd)
+    params = Path("params.yaml")
+    check = params.is_file() and not NOT_APPLIED & set(args.exec_args)
+    before = yaml.safe_load(params.read_text()) if check else None
+    code = subprocess.run(cmd).returncode
+    if code == 0 and check:
+        # A `dvc exp run` started in a clone where an earlier one was killed has been seen to carry
+        # over a parameter of the killed run that its own -S arguments did not set (docs/results.md,
+        # session 13). The run's parameters land in params.yaml, so compare them with what was asked.
+        asked = {**load_profile(args.profile), **extra_sets(args.exec_args)}
+        stray = stray_params(before, asked, yaml.safe_load(params.read_text()))
+        if stray:
+            lines = "\n".join(f"  {k}: expected {e!r}, the run used {f!r}" for k, (e, f) in stray.items())
+            sys.exit(f"error: the experiment ran with parameters neither params.yaml nor {args.profile} "
+                     f"set:\n{lines}\nits results are not this profile's: check its row in `dvc exp show`; "
+                     "`git checkout params.yaml` restores the committed parameters")
+    sys.exit(code)
 
 
 if __name__ == "__main__":

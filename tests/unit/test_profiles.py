@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from nircolor.config import ConfigError, load_config, load_profile
 
@@ -43,25 +44,93 @@ def test_a_misspelt_profile_key_is_refused(tmp_path: Path):
         load_config(REPO / "params.yaml", load_profile(bad))
 
 
-def _exec_calls(monkeypatch) -> list[list[str]]:
-    """Record what `pipeline.profile` would exec instead of replacing the test process."""
+def _exec_calls(monkeypatch, workdir: Path = REPO, stray: dict | None = None) -> list[list[str]]:
+    """Record what `pipeline.profile` would run instead of starting dvc. With `stray` (a dotted key →
+    value), the fake run writes its -S values into workdir's params.yaml as `dvc exp run` does, plus
+    that key, as a run that took over a parameter nobody set."""
+    import subprocess
+
     import pipeline.profile as profile_cli
 
     calls: list[list[str]] = []
 
-    def fake_execvp(file, args):
+    def fake_run(args, *a, **kw):
         calls.append(list(args))
-        raise SystemExit(0)
+        if stray is not None:
+            params = workdir / "params.yaml"
+            doc = yaml.safe_load(params.read_text())
+            sets = {args[i + 1].split("=", 1)[0]: yaml.safe_load(args[i + 1].split("=", 1)[1])
+                    for i, flag in enumerate(args) if flag == "-S"}
+            for key, value in {**sets, **stray}.items():
+                node = doc
+                *parents, leaf = key.split(".")
+                for part in parents:
+                    node = node[part]
+                node[leaf] = value
+            params.write_text(yaml.safe_dump(doc, sort_keys=False))
+        return subprocess.CompletedProcess(args, 0)
 
-    monkeypatch.setattr(profile_cli.os, "execvp", fake_execvp)
-    monkeypatch.chdir(REPO)
+    monkeypatch.setattr(profile_cli.subprocess, "run", fake_run)
+    monkeypatch.chdir(workdir)
     return calls
 
 
-def test_exec_runs_dvc_exp_run_with_the_profile_then_the_rest(monkeypatch, capsys):
+def _workspace(tmp_path: Path) -> Path:
+    """A scratch workspace with the project's params.yaml and the tiny profile."""
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "params.yaml").write_text((REPO / "params.yaml").read_text())
+    (tmp_path / "profiles" / "tiny.yaml").write_text((REPO / "profiles" / "tiny.yaml").read_text())
+    return tmp_path
+
+
+def test_stray_params_names_only_what_nobody_set():
+    from pipeline.profile import stray_params
+
+    before = {"model": {"ngf": 64, "dropout": False}, "train": {"seed": 0}, "variants": {"b": {"overrides": {}}}}
+    asked = {"model.ngf": 8, "train.seed": 1}
+    clean = {"model": {"ngf": 8, "dropout": False}, "train": {"seed": 1}, "variants": {"b": {"overrides": {}}}}
+    assert stray_params(before, asked, clean) == {}
+    carried = {"model": {"ngf": 8, "dropout": True}, "train": {"seed": 1}, "variants": {"b": {"overrides": {}}}}
+    assert stray_params(before, asked, carried) == {"model.dropout": (False, True)}
+    assert stray_params(before, {}, clean) == {"model.ngf": (64, 8), "train.seed": (0, 1)}
+
+
+def test_exec_fails_when_the_run_used_a_parameter_nobody_set(monkeypatch, tmp_path: Path):
+    from pipeline.profile import main
+
+    work = _workspace(tmp_path)
+    calls = _exec_calls(monkeypatch, work, stray={"model.dropout": True})
+    with pytest.raises(SystemExit) as done:
+        main(["profiles/tiny.yaml", "--exec", "-n", "t1"])
+    assert len(calls) == 1
+    assert "model.dropout: expected False, the run used True" in str(done.value.code)
+
+
+def test_exec_passes_a_run_that_used_what_it_was_given(monkeypatch, tmp_path: Path):
+    from pipeline.profile import main
+
+    work = _workspace(tmp_path)
+    _exec_calls(monkeypatch, work, stray={"train.seed": 3})  # set on the command line below: not stray
+    with pytest.raises(SystemExit) as done:
+        main(["profiles/tiny.yaml", "--exec", "-n", "t1", "-S", "train.seed=3"])
+    assert done.value.code == 0
+
+
+def test_exec_does_not_check_a_queued_run(monkeypatch, tmp_path: Path):
+    from pipeline.profile import main
+
+    work = _workspace(tmp_path)
+    _exec_calls(monkeypatch, work, stray={"model.dropout": True})  # a queued run leaves the workspace alone
+    with pytest.raises(SystemExit) as done:
+        main(["profiles/tiny.yaml", "--exec", "--queue", "-n", "t1"])
+    assert done.value.code == 0
+
+
+def test_exec_runs_dvc_exp_run_with_the_profile_then_the_rest(monkeypatch, capsys, tmp_path: Path):
     from pipeline.profile import main, set_args
 
-    calls = _exec_calls(monkeypatch)
+    work = _workspace(tmp_path)
+    calls = _exec_calls(monkeypatch, work, stray={})  # the run applies its -S values and nothing else
     with pytest.raises(SystemExit) as done:
         main(["profiles/tiny.yaml", "--exec", "-n", "t1", "evaluate@dense_plus"])
     assert done.value.code == 0
