@@ -72,6 +72,24 @@ def stray_params(before: dict, overrides: dict[str, Any], after: dict) -> dict[s
             if expected.get(k) != found.get(k)}
 
 
+def _covered(key: str, asked: dict[str, Any]) -> bool:
+    return any(key == a or key.startswith(a + ".") for a in asked)
+
+
+def _lines(diff: dict[str, tuple[Any, Any]], left: str, right: str) -> str:
+    return "\n".join(f"  {k}: {left} {a!r}, {right} {b!r}" for k, (a, b) in diff.items())
+
+
+def committed_params(params: Path) -> dict | None:
+    """params.yaml as the current git commit holds it; None outside a git work tree."""
+    try:
+        text = subprocess.check_output(["git", "show", f"HEAD:./{params.name}"], cwd=params.parent,
+                                       stderr=subprocess.DEVNULL, text=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return yaml.safe_load(text)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("profile", type=Path)
@@ -88,22 +106,32 @@ def main(argv: list[str] | None = None) -> None:
         print(shlex.join(s_args))
         return
     cmd = ["dvc", "exp", "run", *s_args, *args.exec_args]
-    print("+ " + shlex.join(cmd), file=sys.stderr, flush=True)
     params = Path("params.yaml")
+    asked = {**load_profile(args.profile), **extra_sets(args.exec_args)}
+    committed = committed_params(params)
+    if committed is not None and params.is_file():
+        # A killed `dvc exp run` leaves its -S values in params.yaml *and staged in git's index*, so
+        # `git checkout params.yaml` (which restores from the index) keeps them, and the next run
+        # trains with every one it does not set itself (run 15, docs/results.md, session 13).
+        drift = {k: v for k, v in stray_params(committed, asked, yaml.safe_load(params.read_text())).items()
+                 if not _covered(k, asked)}
+        if drift:
+            sys.exit("error: params.yaml differs from the committed one in keys this run does not set:\n"
+                     + _lines(drift, "committed", "here") + "\nA killed `dvc exp run` leaves its values there and "
+                     "in git's index; `git checkout HEAD -- params.yaml` restores the committed file. To run "
+                     "with them on purpose, commit them or pass them with -S. Nothing was started.")
+    print("+ " + shlex.join(cmd), file=sys.stderr, flush=True)
     check = params.is_file() and not NOT_APPLIED & set(args.exec_args)
-    before = yaml.safe_load(params.read_text()) if check else None
+    before = committed if committed is not None else (yaml.safe_load(params.read_text()) if check else None)
     code = subprocess.run(cmd).returncode
     if code == 0 and check:
-        # A `dvc exp run` started in a clone where an earlier one was killed has been seen to carry
-        # over a parameter of the killed run that its own -S arguments did not set (docs/results.md,
-        # session 13). The run's parameters land in params.yaml, so compare them with what was asked.
-        asked = {**load_profile(args.profile), **extra_sets(args.exec_args)}
+        # the run's parameters land in params.yaml: compare them with what was asked
         stray = stray_params(before, asked, yaml.safe_load(params.read_text()))
         if stray:
-            lines = "\n".join(f"  {k}: expected {e!r}, the run used {f!r}" for k, (e, f) in stray.items())
             sys.exit(f"error: the experiment ran with parameters neither params.yaml nor {args.profile} "
-                     f"set:\n{lines}\nits results are not this profile's: check its row in `dvc exp show`; "
-                     "`git checkout params.yaml` restores the committed parameters")
+                     f"set:\n{_lines(stray, 'expected', 'the run used')}\nits results are not this profile's: "
+                     "check its row in `dvc exp show`; `git checkout HEAD -- params.yaml` restores the "
+                     "committed parameters")
     sys.exit(code)
 
 

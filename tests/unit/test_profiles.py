@@ -53,8 +53,11 @@ def _exec_calls(monkeypatch, workdir: Path = REPO, stray: dict | None = None) ->
     import pipeline.profile as profile_cli
 
     calls: list[list[str]] = []
+    real_run = subprocess.run
 
     def fake_run(args, *a, **kw):
+        if args[0] == "git":  # `committed_params` reads the commit for real
+            return real_run(args, *a, **kw)
         calls.append(list(args))
         if stray is not None:
             params = workdir / "params.yaml"
@@ -162,3 +165,34 @@ def test_exec_runs_nothing_for_a_bad_profile(monkeypatch, capsys, tmp_path: Path
     assert done.value.code not in (0, None)
     assert "bad.yaml" in str(done.value.code) or "num_thread" in str(done.value.code)
     assert calls == []  # dvc was never started: no silent fallback to the paper's full recipe
+
+
+def test_exec_refuses_to_start_over_a_killed_runs_parameters(monkeypatch, tmp_path: Path):
+    """A killed `dvc exp run` leaves its -S values in params.yaml and staged in git's index, where
+    `git checkout params.yaml` restores them from: the next run must not start on top of them."""
+    import subprocess
+
+    from pipeline.profile import main
+
+    work = _workspace(tmp_path)
+    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t", "-C", str(work)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "params.yaml", "profiles"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    doc = yaml.safe_load((work / "params.yaml").read_text())
+    doc["model"]["dropout"] = True  # what the killed run was given, and this run does not set
+    doc["model"]["ngf"] = 99  # a key this run sets: not in the way
+    (work / "params.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    subprocess.run([*git, "add", "params.yaml"], check=True)
+    subprocess.run([*git, "checkout", "-q", "params.yaml"], check=True)  # restores from the index: no help
+    calls = _exec_calls(monkeypatch, work, stray={})
+    with pytest.raises(SystemExit) as done:
+        main(["profiles/tiny.yaml", "--exec", "-n", "t1"])
+    message = str(done.value.code)
+    assert "model.dropout: committed False, here True" in message and "model.ngf" not in message
+    assert calls == []  # nothing started
+
+    subprocess.run([*git, "checkout", "-q", "HEAD", "--", "params.yaml"], check=True)  # the fix it names
+    with pytest.raises(SystemExit) as done:
+        main(["profiles/tiny.yaml", "--exec", "-n", "t1"])
+    assert done.value.code == 0 and len(calls) == 1
