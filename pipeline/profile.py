@@ -90,6 +90,18 @@ def committed_params(params: Path) -> dict | None:
     return yaml.safe_load(text)
 
 
+def run_child(cmd: list[str]) -> int:
+    """Run `cmd` in the foreground and return its exit code. Ctrl-C reaches it as it would reach dvc
+    alone (same process group), and this process waits for it to stop rather than kill it: a
+    `dvc exp run` cut short leaves its parameters behind (see `main`)."""
+    proc = subprocess.Popen(cmd)
+    while True:
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            continue
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("profile", type=Path)
@@ -123,7 +135,7 @@ def main(argv: list[str] | None = None) -> None:
     print("+ " + shlex.join(cmd), file=sys.stderr, flush=True)
     check = params.is_file() and not NOT_APPLIED & set(args.exec_args)
     before = committed if committed is not None else (yaml.safe_load(params.read_text()) if check else None)
-    code = subprocess.run(cmd).returncode
+    code = run_child(cmd)
     if code == 0 and check:
         # the run's parameters land in params.yaml: compare them with what was asked
         stray = stray_params(before, asked, yaml.safe_load(params.read_text()))

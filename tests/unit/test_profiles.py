@@ -48,16 +48,11 @@ def _exec_calls(monkeypatch, workdir: Path = REPO, stray: dict | None = None) ->
     """Record what `pipeline.profile` would run instead of starting dvc. With `stray` (a dotted key →
     value), the fake run writes its -S values into workdir's params.yaml as `dvc exp run` does, plus
     that key, as a run that took over a parameter nobody set."""
-    import subprocess
-
     import pipeline.profile as profile_cli
 
     calls: list[list[str]] = []
-    real_run = subprocess.run
 
-    def fake_run(args, *a, **kw):
-        if args[0] == "git":  # `committed_params` reads the commit for real
-            return real_run(args, *a, **kw)
+    def fake_run(args):
         calls.append(list(args))
         if stray is not None:
             params = workdir / "params.yaml"
@@ -71,9 +66,9 @@ def _exec_calls(monkeypatch, workdir: Path = REPO, stray: dict | None = None) ->
                     node = node[part]
                 node[leaf] = value
             params.write_text(yaml.safe_dump(doc, sort_keys=False))
-        return subprocess.CompletedProcess(args, 0)
+        return 0
 
-    monkeypatch.setattr(profile_cli.subprocess, "run", fake_run)
+    monkeypatch.setattr(profile_cli, "run_child", fake_run)
     monkeypatch.chdir(workdir)
     return calls
 
@@ -196,3 +191,12 @@ def test_exec_refuses_to_start_over_a_killed_runs_parameters(monkeypatch, tmp_pa
     with pytest.raises(SystemExit) as done:
         main(["profiles/tiny.yaml", "--exec", "-n", "t1"])
     assert done.value.code == 0 and len(calls) == 1
+
+
+def test_run_child_returns_the_childs_exit_code():
+    import sys
+
+    from pipeline.profile import run_child
+
+    assert run_child([sys.executable, "-c", "raise SystemExit(3)"]) == 3
+    assert run_child([sys.executable, "-c", "pass"]) == 0
