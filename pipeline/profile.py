@@ -14,6 +14,7 @@ the run nor any `-S` asked for.
 from __future__ import annotations
 
 import argparse
+import copy
 import shlex
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from nircolor.config import ConfigError, load_config, load_profile
+from nircolor.config import ConfigError, apply_overrides, load_config, load_profile, parse_overrides
 
 
 def set_args(profile: Path, params: Path = Path("params.yaml")) -> list[str]:
@@ -51,22 +52,13 @@ def _leaves(node: Any, prefix: str = "") -> dict[str, Any]:
 
 def extra_sets(args: list[str]) -> dict[str, Any]:
     """The `-S key=value` / `--set-param key=value` pairs among the arguments passed on to dvc."""
-    out: dict[str, Any] = {}
-    for flag, pair in zip(args, args[1:]):
-        if flag in ("-S", "--set-param") and "=" in pair:
-            key, value = pair.split("=", 1)
-            out[key] = yaml.safe_load(value)
-    return out
+    return parse_overrides([pair for flag, pair in zip(args, args[1:]) if flag in ("-S", "--set-param")])
 
 
 def stray_params(before: dict, overrides: dict[str, Any], after: dict) -> dict[str, tuple[Any, Any]]:
     """Dotted keys whose value in `after` (params.yaml as the run left it) is not `before` with the
     run's `-S` overrides applied: {key: (expected, found)}. Empty when the run used what it was given."""
-    expected = _leaves(before)
-    for key, value in overrides.items():
-        for old in [k for k in expected if k == key or k.startswith(key + ".")]:
-            del expected[old]
-        expected.update(_leaves(value, key + "."))
+    expected = _leaves(apply_overrides(copy.deepcopy(before), overrides))
     found = _leaves(after)
     return {k: (expected.get(k), found.get(k)) for k in sorted(expected.keys() | found.keys())
             if expected.get(k) != found.get(k)}
@@ -119,7 +111,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     cmd = ["dvc", "exp", "run", *s_args, *args.exec_args]
     params = Path("params.yaml")
-    asked = {**load_profile(args.profile), **extra_sets(args.exec_args)}
+    try:
+        asked = {**load_profile(args.profile), **extra_sets(args.exec_args)}
+    except ConfigError as err:
+        sys.exit(f"error: {err}")
     committed = committed_params(params)
     if committed is not None and params.is_file():
         # A killed `dvc exp run` leaves its -S values in params.yaml *and staged in git's index*, so

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nircolor.config import ConfigError, load_config, load_profile
+from nircolor.config import ConfigError, apply_overrides, load_config, load_profile, parse_overrides
 
 REPO = Path(__file__).resolve().parents[2]
 PROFILES = sorted((REPO / "profiles").glob("*.yaml"))
@@ -56,15 +56,8 @@ def _exec_calls(monkeypatch, workdir: Path = REPO, stray: dict | None = None) ->
         calls.append(list(args))
         if stray is not None:
             params = workdir / "params.yaml"
-            doc = yaml.safe_load(params.read_text())
-            sets = {args[i + 1].split("=", 1)[0]: yaml.safe_load(args[i + 1].split("=", 1)[1])
-                    for i, flag in enumerate(args) if flag == "-S"}
-            for key, value in {**sets, **stray}.items():
-                node = doc
-                *parents, leaf = key.split(".")
-                for part in parents:
-                    node = node[part]
-                node[leaf] = value
+            sets = parse_overrides([args[i + 1] for i, flag in enumerate(args) if flag == "-S"])
+            doc = apply_overrides(yaml.safe_load(params.read_text()), {**sets, **stray})
             params.write_text(yaml.safe_dump(doc, sort_keys=False))
         return 0
 
