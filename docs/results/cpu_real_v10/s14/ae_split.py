@@ -1,0 +1,53 @@
+"""Where a model's angular error (AE) comes from, on the 18 validation pairs at 256 px.
+
+For each checkpoint (EMA weights and the inference rule it records, as `evaluate` uses them) and
+for the lookup floor, per image and averaged:
+  AE             the challenge's mean per-pixel angle between output and true RGB (degrees)
+  AE, true mean  the same after each image's mean colour is replaced by the true one
+  cast           the angle between the image's mean output colour and its mean true colour
+  chroma ratio   mean |RGB − gray| of the output over the truth's (1 = as colourful as the truth)
+usage: PYTHONPATH=src:. python ae_split.py DATA name=ckpt.pt ...
+"""
+import sys
+
+import numpy as np
+import torch
+
+from nircolor.data.layout import load_pairs
+from nircolor.data.packed import PairArrays
+from nircolor.data.validate import validate_dataset
+from nircolor.inference import evaluate_generator, load_generator
+from nircolor.metrics import angular_error
+from nircolor.references import apply_lookup, fit_lookup
+
+torch.set_num_threads(1)
+
+
+def ae(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    p = torch.from_numpy(np.clip(np.rint(pred), 0, 255) / 255.0).permute(0, 3, 1, 2)
+    t = torch.from_numpy(truth / 255.0).permute(0, 3, 1, 2)
+    return angular_error(p, t).numpy()
+
+
+def chroma(x: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(x - x.mean(-1, keepdims=True), axis=-1).mean((1, 2))
+
+
+index = validate_dataset(sys.argv[1], decode=False)
+val_nir, val_rgb = load_pairs(index.validation)
+truth = val_rgb.astype(np.float64)
+outputs = {"lookup (floor)": apply_lookup(fit_lookup(*load_pairs(index.pairs)), val_nir)}
+for spec in sys.argv[2:]:
+    name, path = spec.split("=", 1)
+    g, _ = load_generator(path)
+    val = PairArrays(nir=val_nir, rgb=val_rgb, stems=tuple(p.stem for p in index.validation))
+    outputs[name] = evaluate_generator(g, val)[1]
+print("| model | AE | AE, true mean colour | colour cast | chroma ratio |")
+print("|---|---:|---:|---:|---:|")
+for name, pred in outputs.items():
+    pred = pred.astype(np.float64)
+    shifted = pred - pred.mean((1, 2), keepdims=True) + truth.mean((1, 2), keepdims=True)
+    mp, mt = pred.mean((1, 2)), truth.mean((1, 2))
+    cast = np.degrees(np.arccos(np.clip((mp * mt).sum(1) / np.linalg.norm(mp, axis=1) / np.linalg.norm(mt, axis=1), -1, 1)))
+    print(f"| {name} | {ae(pred, truth).mean():.2f} | {ae(shifted, truth).mean():.2f} | {cast.mean():.2f} "
+          f"| {(chroma(pred) / chroma(truth)).mean():.2f} |", flush=True)
