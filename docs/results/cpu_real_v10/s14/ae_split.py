@@ -9,6 +9,7 @@ for the lookup floor, per image and averaged:
 usage: PYTHONPATH=src:. python ae_split.py DATA name=ckpt.pt ...
 """
 import sys
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -17,16 +18,12 @@ from nircolor.data.layout import load_pairs
 from nircolor.data.packed import PairArrays
 from nircolor.data.validate import validate_dataset
 from nircolor.inference import evaluate_generator, load_generator
-from nircolor.metrics import angular_error
 from nircolor.references import apply_lookup, fit_lookup
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "scripts"))
+from colour_split import scores  # noqa: E402  (the challenge's metrics on rounded 8-bit outputs)
+
 torch.set_num_threads(1)
-
-
-def ae(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    p = torch.from_numpy(np.clip(np.rint(pred), 0, 255) / 255.0).permute(0, 3, 1, 2)
-    t = torch.from_numpy(truth / 255.0).permute(0, 3, 1, 2)
-    return angular_error(p, t).numpy()
 
 
 def chroma(x: np.ndarray) -> np.ndarray:
@@ -36,6 +33,7 @@ def chroma(x: np.ndarray) -> np.ndarray:
 index = validate_dataset(sys.argv[1], decode=False)
 val_nir, val_rgb = load_pairs(index.validation)
 truth = val_rgb.astype(np.float64)
+target = torch.from_numpy(truth / 255.0).permute(0, 3, 1, 2)
 outputs = {"lookup (floor)": apply_lookup(fit_lookup(*load_pairs(index.pairs)), val_nir)}
 for spec in sys.argv[2:]:
     name, path = spec.split("=", 1)
@@ -49,5 +47,5 @@ for name, pred in outputs.items():
     shifted = pred - pred.mean((1, 2), keepdims=True) + truth.mean((1, 2), keepdims=True)
     mp, mt = pred.mean((1, 2)), truth.mean((1, 2))
     cast = np.degrees(np.arccos(np.clip((mp * mt).sum(1) / np.linalg.norm(mp, axis=1) / np.linalg.norm(mt, axis=1), -1, 1)))
-    print(f"| {name} | {ae(pred, truth).mean():.2f} | {ae(shifted, truth).mean():.2f} | {cast.mean():.2f} "
+    print(f"| {name} | {scores(pred, target)['ae']:.2f} | {scores(shifted, target)['ae']:.2f} | {cast.mean():.2f} "
           f"| {(chroma(pred) / chroma(truth)).mean():.2f} |", flush=True)
