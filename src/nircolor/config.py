@@ -119,6 +119,9 @@ class LossConfig(_Section):
     gan_mode: Literal["vanilla", "lsgan"] = "vanilla"
     lambda_cycle: float = Field(100.0, ge=0.0)
     lambda_pair: float = Field(60.0, ge=0.0)
+    # Diagnostic, not the paper's: weight of the two adversarial terms in the generators' objective
+    # (1 = the paper's; the discriminators train as before whatever it is)
+    lambda_gan: float = Field(1.0, ge=0.0)
     # Terms beyond the paper on the NIR→RGB pair (0 = off; the paper's variants keep 0):
     lambda_ssim: float = Field(0.0, ge=0.0)  # 1 − SSIM(G(nir), rgb)
     lambda_angle: float = Field(0.0, ge=0.0)  # mean per-pixel angle between RGB vectors (rad)

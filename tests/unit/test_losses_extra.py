@@ -58,8 +58,9 @@ def test_edge_loss_by_hand():
     assert torch.allclose(sobel(x)[1], torch.nn.functional.conv2d(x, k.transpose(-1, -2)))
 
 
-def _paper_step(net: CycleGAN, nir, rgb, reg):
-    """The paper's objective written out independently (Eq. 1–5), one paired step, pool size 0."""
+def _paper_step(net: CycleGAN, nir, rgb, reg, gan_weight: float = 1.0):
+    """The paper's objective written out independently (Eq. 1–5), one paired step, pool size 0;
+    `gan_weight` scales the generators' two adversarial terms (loss.lambda_gan)."""
     fake_rgb = net.g_nir2rgb(nir)
     rec_nir = net.g_rgb2nir(fake_rgb)
     fake_nir = net.g_rgb2nir(rgb)
@@ -67,7 +68,7 @@ def _paper_step(net: CycleGAN, nir, rgb, reg):
     for d in (net.d_rgb, net.d_nir):
         d.requires_grad_(False)
     gan = GANLoss("vanilla")
-    loss_g = (gan(net.d_rgb(fake_rgb), True) + gan(net.d_nir(fake_nir), True)
+    loss_g = (gan_weight * (gan(net.d_rgb(fake_rgb), True) + gan(net.d_nir(fake_nir), True))
               + 100.0 * (cycle_loss(rec_nir, nir) + cycle_loss(rec_rgb, rgb))
               + 60.0 * (pair_loss(fake_rgb, reg) + pair_loss(fake_nir, nir)))  # fmt: skip
     net.opt_g.zero_grad(set_to_none=True)
@@ -104,6 +105,21 @@ def test_zero_weights_leave_the_papers_step_bit_identical():
     for name in ("g_nir2rgb", "g_rgb2nir", "d_rgb", "d_nir"):
         for (k, a), (_, b) in zip(getattr(ours, name).state_dict().items(), getattr(ref, name).state_dict().items()):
             assert torch.equal(a, b), f"{name}.{k}"
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.25])
+def test_gan_weight_scales_the_generators_adversarial_terms_only(weight):
+    nir, rgb = _batch()
+    ours = _nets({"loss.lambda_gan": weight})
+    ref, paper = copy.deepcopy(ours), copy.deepcopy(ours)
+    ours.train_step(nir, rgb, rgb, "paired", torch.Generator().manual_seed(0))
+    _paper_step(ref, nir, rgb, rgb, gan_weight=weight)
+    _paper_step(paper, nir, rgb, rgb)
+    for name in ("g_nir2rgb", "g_rgb2nir", "d_rgb", "d_nir"):
+        for (k, a), (_, b) in zip(getattr(ours, name).state_dict().items(), getattr(ref, name).state_dict().items()):
+            assert torch.allclose(a, b, atol=1e-6, rtol=1e-5), f"{name}.{k}"
+    # and it is not the paper's step: the generators moved elsewhere
+    assert any(not torch.allclose(a, b) for a, b in zip(ours.g_nir2rgb.parameters(), paper.g_nir2rgb.parameters()))
 
 
 @pytest.mark.parametrize("term", ["lambda_ssim", "lambda_angle", "lambda_edge"])

@@ -81,6 +81,8 @@ class CycleGAN:
     ema_nir2rgb: torch.nn.Module | None = None
     ema_decay: float = 0.0
     ema_updates: int = 0
+    # weight of the generators' adversarial terms (loss.lambda_gan, a diagnostic; 1 = the paper's)
+    lambda_gan: float = 1.0
 
     @classmethod
     def build(
@@ -117,7 +119,7 @@ class CycleGAN:
             GANLoss(cfg.loss.gan_mode), cfg.loss.lambda_cycle, cfg.loss.lambda_pair, device,
             torch.bfloat16 if resolve_precision(t.precision, device) == "bf16" else None, fmt, parallel,
             {"ssim": cfg.loss.lambda_ssim, "angle": cfg.loss.lambda_angle, "edge": cfg.loss.lambda_edge},
-            ema, t.ema_decay,
+            ema, t.ema_decay, lambda_gan=cfg.loss.lambda_gan,
         )  # fmt: skip
 
     def _autocast(self):
@@ -232,9 +234,11 @@ class CycleGAN:
             loss_pair_nir = pair_loss(fake_nir, nir)  # Eq. 4: only when rgb is nir's own partner
         else:
             loss_pair_nir = torch.zeros((), device=nir.device)
+        loss_gan = loss_gan_nir2rgb + loss_gan_rgb2nir
+        if self.lambda_gan != 1.0:  # the paper's weight leaves its sum untouched, bit for bit
+            loss_gan = self.lambda_gan * loss_gan
         loss_g = (
-            loss_gan_nir2rgb
-            + loss_gan_rgb2nir
+            loss_gan
             + self.lambda_cycle * (loss_cycle_nir + loss_cycle_rgb)
             + self.lambda_pair * (loss_pair_rgb + loss_pair_nir)
         )
