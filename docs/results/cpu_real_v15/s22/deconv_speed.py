@@ -24,41 +24,36 @@ def sub(x, w, bias):
     cout = w.shape[1]
     y = F.conv2d(x, subpixel_weight(w), bias.repeat_interleave(4) if bias is not None else None, padding=1)
     return F.pixel_shuffle(y, 2)
-for cin, cout, hw in [(112, 3, 128), (112, 1, 128), (96, 8, 64), (64, 16, 32), (128, 32, 16), (128, 64, 8)]:
-    x = torch.randn(4, cin, hw, hw, requires_grad=True)
-    m = torch.nn.ConvTranspose2d(cin, cout, 4, 2, 1)
-    ref = m(x); alt = sub(x, m.weight, m.bias)
-    err = (ref - alt).abs().max().item()
-    def bench(f):
-        for _ in range(2):
-            y = f(); y.square().sum().backward()
-        t = time.perf_counter()
-        for _ in range(5):
-            y = f(); y.square().sum().backward()
-        return (time.perf_counter() - t) / 5
-    t1 = bench(lambda: m(x)); t2 = bench(lambda: sub(x, m.weight, m.bias))
-    # grads equal?
-    x.grad = None; m.zero_grad(); m(x).square().sum().backward(); g1 = (x.grad.clone(), m.weight.grad.clone())
-    x.grad = None; m.zero_grad(); sub(x, m.weight, m.bias).square().sum().backward(); g2 = (x.grad.clone(), m.weight.grad.clone())
-    print(cin, cout, hw, f"deconv {t1*1e3:.1f} ms  subpixel {t2*1e3:.1f} ms  x{t1/t2:.2f}  maxerr {err:.1e} gx {(g1[0]-g2[0]).abs().max():.1e} gw {(g1[1]-g2[1]).abs().max()/g1[1].abs().max():.1e}", flush=True)
-print("--- matmul + fold")
 def mmfold(x, w, bias):
     b, cin, h, wd = x.shape
     cout = w.shape[1]
     cols = torch.matmul(w.reshape(cin, cout * 16).t(), x.reshape(b, cin, h * wd))  # (b, cout*16, hw)
     y = F.fold(cols, (2 * h, 2 * wd), kernel_size=4, stride=2, padding=1)
     return y + bias.view(1, -1, 1, 1)
-for cin, cout, hw in [(112, 3, 128), (112, 1, 128), (96, 8, 64), (64, 16, 32), (128, 32, 16), (128, 64, 8)]:
-    x = torch.randn(4, cin, hw, hw, requires_grad=True)
-    m = torch.nn.ConvTranspose2d(cin, cout, 4, 2, 1)
-    ref = m(x); alt = mmfold(x, m.weight, m.bias)
-    err = (ref - alt).abs().max().item()
-    def bench(f):
-        for _ in range(2):
-            y = f(); y.square().sum().backward()
-        t = time.perf_counter()
-        for _ in range(5):
-            y = f(); y.square().sum().backward()
-        return (time.perf_counter() - t) / 5
-    t1 = bench(lambda: m(x)); t2 = bench(lambda: mmfold(x, m.weight, m.bias))
-    print(cin, cout, hw, f"deconv {t1*1e3:.1f} ms  mmfold {t2*1e3:.1f} ms  x{t1/t2:.2f}  maxerr {err:.1e}", flush=True)
+
+SHAPES = [(112, 3, 128), (112, 1, 128), (96, 8, 64), (64, 16, 32), (128, 32, 16), (128, 64, 8)]
+
+
+def bench(f):
+    for _ in range(2):
+        y = f(); y.square().sum().backward()
+    t = time.perf_counter()
+    for _ in range(5):
+        y = f(); y.square().sum().backward()
+    return (time.perf_counter() - t) / 5
+
+
+for name, alt in (("subpixel", sub), ("mmfold", mmfold)):
+    print(f"--- {name}: forward + backward against nn.ConvTranspose2d", flush=True)
+    for cin, cout, hw in SHAPES:
+        x = torch.randn(4, cin, hw, hw, requires_grad=True)
+        m = torch.nn.ConvTranspose2d(cin, cout, 4, 2, 1)
+        err = (m(x) - alt(x, m.weight, m.bias)).abs().max().item()
+        grads = []
+        for f in (m, lambda x: alt(x, m.weight, m.bias)):
+            x.grad = None; m.zero_grad(); f(x).square().sum().backward()
+            grads.append((x.grad.clone(), m.weight.grad.clone()))
+        gx = (grads[0][0] - grads[1][0]).abs().max()
+        gw = (grads[0][1] - grads[1][1]).abs().max() / grads[0][1].abs().max()
+        t1 = bench(lambda: m(x)); t2 = bench(lambda: alt(x, m.weight, m.bias))
+        print(cin, cout, hw, f"deconv {t1*1e3:.1f} ms  {name} {t2*1e3:.1f} ms  x{t1/t2:.2f}  maxerr {err:.1e} gx {gx:.1e} gw(rel) {gw:.1e}", flush=True)
