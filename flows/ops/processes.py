@@ -2,7 +2,10 @@
 
 Each server runs as a detached process group; `.servers/<name>.pid` holds the leader's pid and
 `.servers/<name>.json` its record (with the process start time, so a reused pid is never taken
-for ours), `.servers/<name>.log` its output.
+for ours), `.servers/<name>.log` its output. The start time is compared as seconds after boot:
+psutil's `create_time()` is the boot time plus that, and on Linux the boot time it reads moves
+whenever the system clock is stepped (a VM's clock resync moved it by 54 s under a one-hour
+pipeline run), which made a live server look like a reused pid and orphaned it.
 """
 
 from __future__ import annotations
@@ -92,11 +95,20 @@ def read_record(sdir: Path, name: str) -> dict | None:
     return record
 
 
+def since_boot(proc: psutil.Process) -> float | None:
+    """Seconds from boot to `proc`'s start, which a system clock step does not move; None if unknown."""
+    try:
+        return proc.create_time() - psutil.boot_time()
+    except (psutil.Error, RuntimeError, OSError):
+        return None
+
+
 def write_record(sdir: Path, server: Server, proc: psutil.Process) -> dict:
     record = {
         "name": server.name,
         "pid": proc.pid,
         "create_time": proc.create_time(),
+        "since_boot": since_boot(proc),
         "host": server.host,
         "port": server.port,
         "url": server.url,
@@ -126,7 +138,11 @@ def live_leader(record: Mapping) -> psutil.Process | None:
         return None
     try:
         proc = psutil.Process(pid)
-        if abs(proc.create_time() - float(record.get("create_time", 0))) > 1.0:
+        if record.get("since_boot") is not None:  # records written before it: create_time alone
+            now = since_boot(proc)
+            if now is None or abs(now - float(record["since_boot"])) > 1.0:
+                return None
+        elif abs(proc.create_time() - float(record.get("create_time", 0))) > 1.0:
             return None
         if proc.status() == psutil.STATUS_ZOMBIE:
             return None
