@@ -141,14 +141,14 @@ def register_demo_model(root: Path, ngf: int, image_size: int, variant: str, see
     from flows.registry import register_generator
     from flows.tracking import Tracker
     from nircolor.config import load_config
-    from nircolor.models import build_generator
+    from nircolor.models import build_generator, generator_options
     from nircolor.models.patchgan import build_discriminator
     from nircolor.training.checkpoint import save_checkpoint
 
     cfg = load_config(None, {"model.ngf": ngf, "model.ndf": 4, "model.image_size": image_size})
     m = cfg.model
     torch.manual_seed(seed)
-    gen = dict(ngf=m.ngf, image_size=m.image_size, dropout=m.dropout, init_std=m.init_std)
+    gen = generator_options(m)
     disc = dict(ndf=m.ndf, n_layers=m.disc_layers, init_std=m.init_std)
     models = {
         "g_nir2rgb": build_generator(variant, 1, 3, **gen).state_dict(),

@@ -225,12 +225,12 @@ def bench_infer(
 ) -> dict[str, Any]:
     """NIR→RGB generator forward in eval mode under inference_mode (and the path's autocast)."""
     from nircolor.device import resolve_precision
-    from nircolor.models import build_generator
+    from nircolor.models import build_generator, generator_options
 
     m, t = cfg.model, cfg.train
     torch.manual_seed(0)
     fmt = torch.channels_last if t.channels_last else torch.contiguous_format
-    g = build_generator(variant, 1, 3, ngf=m.ngf, image_size=m.image_size, dropout=m.dropout)
+    g = build_generator(variant, 1, 3, **generator_options(m))
     g = g.to(device, memory_format=fmt).eval()
     if t.compile:
         g.compile(dynamic=False)

@@ -62,6 +62,9 @@ class ModelConfig(_Section):
     ndf: int = Field(64, ge=1)
     disc_layers: int = Field(3, ge=1)
     dropout: bool = False
+    # Generator: add a per-image colour offset read from the bottleneck to the output (models/unet.py,
+    # ``global_colour``). Beyond the paper; false = the paper's generator, the same weights and step.
+    global_colour: bool = False
     init_std: float = Field(0.02, gt=0.0)
     # generator architecture; None = the variant's own name (`baseline` or `dense`)
     arch: Arch | None = None

@@ -25,7 +25,7 @@ from torch import Tensor
 from nircolor.config import ModelConfig, resolve_arch
 from nircolor.data.packed import PairArrays
 from nircolor.metrics import evaluate_batch, metrics_table
-from nircolor.models import build_generator
+from nircolor.models import build_generator, generator_options
 from nircolor.training.checkpoint import CheckpointError, load_checkpoint
 
 # The generator runs on the whole image at once. Measured on CPU with the paper's dense generator
@@ -66,7 +66,7 @@ def load_generator(
         arch = resolve_arch(state["variant"], mcfg)
     except ValueError as err:
         raise CheckpointError(f"{path}: {err}") from None
-    g = build_generator(arch, cin, cout, ngf=mcfg.ngf, image_size=mcfg.image_size, dropout=mcfg.dropout)
+    g = build_generator(arch, cin, cout, **generator_options(mcfg))
     use_ema = ema and direction == "g_nir2rgb" and "ema" in state
     weights = state["ema"]["g_nir2rgb"] if use_ema else state["models"][direction]
     try:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from torch import nn
 
 from nircolor.models.patchgan import PatchDiscriminator, build_discriminator
-from nircolor.models.unet import DenseUNetGenerator, UNetGenerator, build_generator, init_weights
+from nircolor.models.unet import (
+    DenseUNetGenerator,
+    UNetGenerator,
+    build_generator,
+    generator_options,
+    init_weights,
+)
 
 
 def count_parameters(module: nn.Module, *, trainable_only: bool = False) -> int:
@@ -19,6 +25,7 @@ __all__ = [
     "UNetGenerator",
     "build_discriminator",
     "build_generator",
+    "generator_options",
     "count_parameters",
     "init_weights",
 ]

@@ -15,6 +15,12 @@ affine, so every conv carries a bias). Levels are named by resolution: level ``k
   reference's ``cat([x, model(x)])``). ReLU acts on the concatenated input, as in the reference.
 - ``dropout=True`` puts Dropout(0.5) after the norm of the 8ngf middle decoder blocks
   ``4 <= k <= depth-2`` (the reference's ``use_dropout`` blocks; none at depth 5).
+- ``global_colour=True`` (beyond the paper; off for its variants) adds a per-image colour offset
+  to the output block's pre-Tanh value: a 1×1 conv of the bottleneck, averaged over space. Every
+  decoder block's InstanceNorm removes each channel's mean over the image, so without it an
+  image-wide colour can reach the output only through the shape of the normalised features'
+  distributions. The offset conv starts at zero, so a fresh generator computes what the paper's
+  does, and it is created after the other weights are drawn, so those are the same draws too.
 
 Paper ↔ code (VCIP 2020, "cross-scale dense connections" on the UNet256 decoder). At 256 input:
 
@@ -94,6 +100,7 @@ class UNetGenerator(nn.Module):
         dense: bool = False,
         dropout: bool = False,
         init_std: float = 0.02,
+        global_colour: bool = False,
     ) -> None:
         super().__init__()
         if in_channels < 1 or out_channels < 1 or ngf < 1:
@@ -140,6 +147,12 @@ class UNetGenerator(nn.Module):
             self.ups.append(nn.Sequential(*layers))
 
         init_weights(self, init_std)
+        self.global_colour: nn.Conv2d | None = None
+        if global_colour:  # after init_weights: draws no random numbers, starts at exactly zero
+            head = nn.utils.skip_init(nn.Conv2d, ch(self.depth), out_channels, kernel_size=1)
+            nn.init.zeros_(head.weight)
+            nn.init.zeros_(head.bias)
+            self.global_colour = head
 
     def forward(self, x: Tensor) -> Tensor:  # (B, in, H, W), H and W multiples of size_multiple
         if x.ndim != 4 or x.shape[-2] % self.size_multiple or x.shape[-1] % self.size_multiple:
@@ -161,7 +174,13 @@ class UNetGenerator(nn.Module):
             ]  # (B, ch(src), H/2^(k+1), W/2^(k+1)) each
             if k != self.depth - 1:
                 inputs.append(x)  # y_{k+1}
-            x = up(torch.cat(inputs, dim=1))  # (B, ch(k) or out, H/2^k, W/2^k)
+            h = torch.cat(inputs, dim=1)
+            if k == 0 and self.global_colour is not None:
+                relu, upconv, tanh = up
+                offset = self.global_colour(skips[self.depth].mean(dim=(-2, -1), keepdim=True))
+                x = tanh(upconv(relu(h)) + offset)  # (B, out, 1, 1) offset broadcast over H, W
+            else:
+                x = up(h)  # (B, ch(k) or out, H/2^k, W/2^k)
             feats[k] = x
         return x  # (B, out, H, W) in [-1, 1]
 
@@ -216,6 +235,7 @@ def build_generator(
     image_size: int = 256,
     dropout: bool = False,
     init_std: float = 0.02,
+    global_colour: bool = False,
 ) -> UNetGenerator:
     """The generator for ``variant`` ('baseline' = reference unet_256, 'dense' = the paper's)."""
     if variant not in ("baseline", "dense"):
@@ -228,4 +248,15 @@ def build_generator(
         dense=variant == "dense",
         dropout=dropout,
         init_std=init_std,
+        global_colour=global_colour,
     )
+
+
+def generator_options(model_cfg) -> dict:
+    """``build_generator``'s shape keywords from a ``ModelConfig`` (duck-typed: this module needs
+    torch alone), so every path that builds or rebuilds a generator builds the same one."""
+    m = model_cfg
+    return {
+        "ngf": m.ngf, "image_size": m.image_size, "dropout": m.dropout,
+        "init_std": m.init_std, "global_colour": m.global_colour,
+    }

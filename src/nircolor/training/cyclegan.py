@@ -36,7 +36,7 @@ from nircolor.losses import (
     pair_loss,
     ssim_loss,
 )  # fmt: skip
-from nircolor.models import build_discriminator, build_generator
+from nircolor.models import build_discriminator, build_generator, generator_options
 from nircolor.training.parallel import DataParallel
 from nircolor.training.pool import ImagePool
 
@@ -91,7 +91,7 @@ class CycleGAN:
     ) -> CycleGAN:  # fmt: skip
         m, t = cfg.model, cfg.train
         fmt = torch.channels_last if t.channels_last else torch.contiguous_format
-        gen = {"ngf": m.ngf, "image_size": m.image_size, "dropout": m.dropout, "init_std": m.init_std}
+        gen = generator_options(m)
         disc = {"ndf": m.ndf, "n_layers": m.disc_layers, "init_std": m.init_std}
         arch = resolve_arch(variant, m)
         g_nir2rgb = build_generator(arch, 1, 3, **gen).to(device, memory_format=fmt)
