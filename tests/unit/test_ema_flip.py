@@ -229,3 +229,16 @@ def test_evaluate_generator_scores_a_replacement_rule(tiny_pack):
     by_hand = (shift_average(g, nir, offsets) * 255.0).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
     np.testing.assert_array_equal(shifted, by_hand)
     assert not np.array_equal(shifted, plain)
+
+
+def test_global_colour_travels_with_the_checkpoint(tiny_pack, tmp_path, tiny_overrides):
+    """A generator trained with model.global_colour is rebuilt with its offset conv by inference."""
+    train, _ = tiny_pack
+    cfg = load_config(None, {**tiny_overrides, "model.global_colour": True, "schedule.phase1": 1})
+    res = run_phase("phase1", variant="dense", cfg=cfg, data=train, out=tmp_path / "p1.pt", progress=False)
+    state = load_checkpoint(res.checkpoint)
+    g, meta = load_generator(res.checkpoint, ema=False)
+    assert meta["model"].global_colour is True and g.global_colour is not None
+    trained = state["models"]["g_nir2rgb"]["global_colour.bias"]
+    assert trained.abs().max() > 0  # it moved from its zero start
+    assert torch.equal(g.global_colour.bias, trained)

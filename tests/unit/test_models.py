@@ -209,3 +209,49 @@ def test_matmul_bilinear_upsampling_equals_interpolate(shape, size):
     (ga,) = torch.autograd.grad(ours, x, g)
     (gb,) = torch.autograd.grad(ref, x, g)
     assert torch.allclose(ga, gb, atol=1e-12)
+
+
+# --- model.global_colour: a per-image colour offset from the bottleneck (beyond the paper) -------
+def test_global_colour_starts_as_the_paper_generator():
+    """Same seed, same draws: the paper's weights, a zero offset conv, the same output."""
+    torch.manual_seed(0)
+    paper = build_generator("dense", 1, 3, ngf=4, image_size=64)
+    torch.manual_seed(0)
+    plus = build_generator("dense", 1, 3, ngf=4, image_size=64, global_colour=True)
+    assert paper.global_colour is None and plus.global_colour is not None
+    extra = set(plus.state_dict()) - set(paper.state_dict())
+    assert extra == {"global_colour.weight", "global_colour.bias"}
+    for k, v in paper.state_dict().items():
+        assert torch.equal(v, plus.state_dict()[k])
+    assert plus.global_colour.weight.abs().max() == 0 and plus.global_colour.bias.abs().max() == 0
+    x = torch.randn(2, 1, 64, 64)
+    assert torch.equal(paper(x), plus(x))
+
+
+def test_global_colour_adds_each_images_own_offset_before_tanh():
+    """out = tanh(pre + W·mean(z) + b), z the bottleneck of that image; checked by hand."""
+    torch.manual_seed(0)
+    paper = build_generator("baseline", 1, 3, ngf=4, image_size=64)
+    torch.manual_seed(0)
+    plus = build_generator("baseline", 1, 3, ngf=4, image_size=64, global_colour=True)
+    with torch.no_grad():
+        plus.global_colour.weight.copy_(torch.randn(3, plus.global_colour.in_channels, 1, 1))
+        plus.global_colour.bias.copy_(torch.tensor([0.3, -0.2, 0.1]))
+    x = torch.randn(2, 1, 128, 64)  # the bottleneck is then 2×1: the offset averages over it
+    z = x
+    for down in plus.downs:
+        z = down(z)
+    assert z.shape[-2:] == (2, 1)
+    w = plus.global_colour.weight[:, :, 0, 0]  # (3, C)
+    offset = z.mean(dim=(-2, -1)) @ w.T + plus.global_colour.bias  # (2, 3), one per image
+    assert not torch.allclose(offset[0], offset[1])
+    pre = torch.atanh(paper(x).double())  # the paper's output is tanh(pre); small weights: |out| ≪ 1
+    expected = torch.tanh(pre + offset.double()[:, :, None, None])
+    torch.testing.assert_close(plus(x).double(), expected, rtol=0, atol=1e-5)
+
+
+def test_global_colour_offset_learns():
+    g = build_generator("dense", 1, 3, ngf=4, image_size=32, global_colour=True)
+    g(torch.randn(2, 1, 32, 32)).mean().backward()
+    assert g.global_colour.bias.grad.abs().min() > 0
+    assert g.global_colour.weight.grad.abs().max() > 0
