@@ -33,6 +33,13 @@ def scores(pred: np.ndarray, target: torch.Tensor) -> dict[str, float]:
     return {k: float(v.mean()) for k, v in evaluate_batch(p, target).items()}
 
 
+def cast(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Per image (N,), degrees: the angle between the mean output colour and the mean true colour."""
+    mp, mt = pred.astype(np.float64).mean((1, 2)), truth.astype(np.float64).mean((1, 2))
+    cos = (mp * mt).sum(1) / np.linalg.norm(mp, axis=1) / np.linalg.norm(mt, axis=1)
+    return np.degrees(np.arccos(np.clip(cos, -1, 1)))
+
+
 def main() -> None:
     index, folders = validate_dataset(sys.argv[1], decode=False), dict(a.split("=", 1) for a in sys.argv[2:])
     stems = [p.stem for p in index.validation]

@@ -21,7 +21,7 @@ from nircolor.inference import evaluate_generator, load_generator
 from nircolor.references import apply_lookup, fit_lookup
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "scripts"))
-from colour_split import scores  # noqa: E402  (the challenge's metrics on rounded 8-bit outputs)
+from colour_split import cast, scores  # noqa: E402  (the challenge's metrics on rounded 8-bit outputs; the cast)
 
 torch.set_num_threads(1)
 
@@ -45,7 +45,5 @@ print("|---|---:|---:|---:|---:|")
 for name, pred in outputs.items():
     pred = pred.astype(np.float64)
     shifted = pred - pred.mean((1, 2), keepdims=True) + truth.mean((1, 2), keepdims=True)
-    mp, mt = pred.mean((1, 2)), truth.mean((1, 2))
-    cast = np.degrees(np.arccos(np.clip((mp * mt).sum(1) / np.linalg.norm(mp, axis=1) / np.linalg.norm(mt, axis=1), -1, 1)))
-    print(f"| {name} | {scores(pred, target)['ae']:.2f} | {scores(shifted, target)['ae']:.2f} | {cast.mean():.2f} "
+    print(f"| {name} | {scores(pred, target)['ae']:.2f} | {scores(shifted, target)['ae']:.2f} | {cast(pred, truth).mean():.2f} "
           f"| {(chroma(pred) / chroma(truth)).mean():.2f} |", flush=True)

@@ -9,6 +9,7 @@ validation, it fits it but the fit does not carry over to new scenes.
 usage: PYTHONPATH=src:. python cast_train_val.py DATA N name=ckpt.pt ...
 """
 import sys
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -19,13 +20,10 @@ from nircolor.data.validate import validate_dataset
 from nircolor.inference import evaluate_generator, load_generator
 from nircolor.references import apply_lookup, fit_lookup
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "scripts"))
+from colour_split import cast  # noqa: E402  (per image: mean output colour against mean true colour)
+
 torch.set_num_threads(1)
-
-
-def cast(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:  # (N,) degrees
-    mp, mt = pred.astype(np.float64).mean((1, 2)), truth.astype(np.float64).mean((1, 2))
-    cos = (mp * mt).sum(1) / np.linalg.norm(mp, axis=1) / np.linalg.norm(mt, axis=1)
-    return np.degrees(np.arccos(np.clip(cos, -1, 1)))
 
 
 index = validate_dataset(sys.argv[1], decode=False)

@@ -11,14 +11,17 @@ the angle between mean output and mean true colour (session 14's ae_split.py).
 usage: PYTHONPATH=src:. python scene_colour.py DATA
 """
 import sys
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from nircolor.data.layout import load_pairs
 from nircolor.data.validate import validate_dataset
-from nircolor.metrics import evaluate_batch
 from nircolor.references import apply_lookup, fit_lookup
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "scripts"))
+from colour_split import cast, scores  # noqa: E402  (metrics on rounded 8-bit outputs; the cast)
 
 
 def features(nir: np.ndarray) -> np.ndarray:  # (N, H, W) uint8 -> (N, 35)
@@ -37,16 +40,9 @@ def with_mean(out: np.ndarray, mean: np.ndarray) -> np.ndarray:  # move each ima
     return np.clip(out - out.mean((1, 2), keepdims=True) + mean[:, None, None, :], 0, 255).round()
 
 
-def cast(pred: np.ndarray, truth: np.ndarray) -> float:
-    mp, mt = pred.mean((1, 2)), truth.mean((1, 2))
-    cos = (mp * mt).sum(1) / np.linalg.norm(mp, axis=1) / np.linalg.norm(mt, axis=1)
-    return float(np.degrees(np.arccos(np.clip(cos, -1, 1))).mean())
-
-
 def score(pred: np.ndarray, truth: np.ndarray) -> dict:
-    t = lambda a: torch.from_numpy(a / 255.0).permute(0, 3, 1, 2)  # noqa: E731
-    m = evaluate_batch(t(pred.astype(np.float64)), t(truth.astype(np.float64)))
-    return {k: float(v.mean()) for k, v in m.items()} | {"cast": cast(pred, truth)}
+    target = torch.from_numpy(truth / 255.0).permute(0, 3, 1, 2)
+    return scores(pred, target) | {"cast": float(cast(pred, truth).mean())}
 
 
 index = validate_dataset(sys.argv[1], decode=False)
