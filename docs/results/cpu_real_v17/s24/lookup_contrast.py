@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from nircolor.augment_torch import _contrast
+from nircolor.config import AugmentConfig
 from nircolor.data.layout import load_pairs
 from nircolor.data.validate import validate_dataset
 from nircolor.references import apply_lookup, fit_lookup
@@ -30,6 +31,7 @@ tn, tr = load_pairs(index.pairs)
 vn, vr = load_pairs(index.validation)
 target = torch.from_numpy(vr / 255.0).permute(0, 3, 1, 2)
 gen = torch.Generator().manual_seed(0)
+pipeline = AugmentConfig()  # the defaults every variant trains with: gate 0.8, α ∈ (0.5, 1.5)
 
 
 def report(name: str, table: np.ndarray) -> None:
@@ -40,10 +42,10 @@ def report(name: str, table: np.ndarray) -> None:
 
 
 report("lookup, plain training pairs", fit_lookup(tn, tr))
-for lo, hi in ((0.9, 1.1), (0.75, 1.25), (0.5, 1.5)):
+for lo, hi in ((0.9, 1.1), (0.75, 1.25), tuple(pipeline.contrast_range)):
     nirs = []
     for _ in range(k):
-        gate = torch.rand(len(tn), generator=gen) < 0.8
+        gate = torch.rand(len(tn), generator=gen) < pipeline.p_contrast_crop
         alpha = torch.empty(len(tn)).uniform_(lo, hi, generator=gen)
         alpha = torch.where(gate, alpha, torch.ones_like(alpha))
         nirs.append(_contrast(torch.from_numpy(tn), alpha).numpy())
