@@ -1,7 +1,8 @@
 """Score trained checkpoints on the validation pairs under a changed inference rule, without
-retraining: the rule's switches (`model.flip_average`, `model.phase_average`, `model.tile_stride`) are read from each
-checkpoint and may be overridden here. Writes one Table I CSV per checkpoint (the layout
-`evaluate` writes, per-image rows and the average), for `nircolor compare --table name=CSV`.
+retraining: the rule's switches (`model.flip_average`, `model.phase_average`, `model.tile_stride`)
+are read from each checkpoint and may be overridden here, and `--weights live` scores the
+generator's live training weights instead of its EMA. Writes one Table I CSV per checkpoint (the
+layout `evaluate` writes, per-image rows and the average), for `nircolor compare --table name=CSV`.
 
   python scripts/rescore.py --phase-average 2 --out DIR ../shared/data/vcip2020 dense=ckpt.pt ...
 
@@ -34,6 +35,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--tile-stride", type=int, default=None, metavar="S",
                    help="override model.tile_stride (tiles of the training size every S px; 0 = whole image)")
     p.add_argument("--flip-average", choices=("on", "off"), default=None, help="override model.flip_average")
+    p.add_argument("--weights", choices=("ema", "live"), default="ema",
+                   help="the NIR→RGB generator's EMA weights where the checkpoint keeps them (what every "
+                        "inference path loads; default), or its live training weights: what the same "
+                        "recipe with train.ema_decay 0 trains, since the EMA changes no training step")
     args = p.parse_args(argv)
     override = {} if args.phase_average is None else {"phase_average": args.phase_average}
     if args.tile_stride is not None:
@@ -52,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(max(1, torch.get_num_threads()))
     args.out.mkdir(parents=True, exist_ok=True)
     for name, path in pairs:
-        g, meta = load_generator(path)
+        g, meta = load_generator(path, ema=args.weights == "ema")
         try:  # the override is checked as the config checks it (ranges, stride ≤ tile)
             set_rule(g, ModelConfig.model_validate({**meta["model"].model_dump(), **override}))
         except ValueError as err:
