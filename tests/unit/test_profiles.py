@@ -15,8 +15,8 @@ PROFILES = sorted((REPO / "profiles").glob("*.yaml"))
 
 def _lookup(cfg, dotted: str):
     node = cfg
-    for part in dotted.split("."):
-        node = getattr(node, part)
+    for part in dotted.split("."):  # config sections are models; `variants` and overrides are dicts
+        node = node[part] if isinstance(node, dict) else getattr(node, part)
     return node
 
 
