@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import importlib.util
 import io
 import json
 import os
@@ -21,20 +20,15 @@ from PIL import Image
 
 from flows.registry import model_server_command
 from nircolor.serving import MAX_PIXELS, MAX_ROWS, ServingLimits
+from tests.scripts import load_script as _load
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "load_test.py"
 
 
 def load_script():
-    """scripts/load_test.py as a module (scripts/ is not a package)."""
-    name = "nircolor_load_test"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, SCRIPT)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    """scripts/load_test.py as a module."""
+    return _load("load_test")
 
 
 def png(array: np.ndarray) -> bytes:

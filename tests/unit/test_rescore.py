@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 from nircolor.config import load_config
 from nircolor.inference import evaluate_generator, load_generator
 from nircolor.training.phase import run_phase
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "rescore.py"
+from tests.scripts import load_script
 
 
 def _rescore():
-    """scripts/rescore.py as a module (scripts/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("nircolor_rescore", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """scripts/rescore.py as a module."""
+    return load_script("rescore")
 
 
 @pytest.fixture(scope="module")

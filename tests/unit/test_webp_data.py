@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 from PIL import Image
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "webp_data.py"
+from tests.scripts import load_script
 
 
 def _module():
-    spec = importlib.util.spec_from_file_location("nircolor_webp_data", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("webp_data")
 
 
 def _photo_like(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
