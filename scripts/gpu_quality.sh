@@ -43,13 +43,13 @@ for v in baseline dense dense_plus; do
     >"$WORK/res/$v.log" 2>&1 &
   pids+=($!)
 done
-for i in 0 1 2; do
-  wait "${pids[$i]}"; echo "== train ${pids[$i]} exit $? at $(( BUDGET - $(left) ))s" >>"$log"
+for pid in "${pids[@]}"; do
+  wait "$pid"; echo "== train $pid exit $? at $(( BUDGET - $(left) ))s" >>"$log"
 done
 pkill -f "nvidia-smi --query-gpu" 2>/dev/null
+cp "$WORK/baseline/config.json" "$WORK/res/config.json" 2>/dev/null  # the same top-level config in all three
 for v in baseline dense dense_plus; do
   cp "$WORK/$v/eval/$v/metrics.csv" "$WORK/res/${v}_metrics.csv" 2>/dev/null
-  cp "$WORK/$v/config.json" "$WORK/res/${v}_config.json" 2>/dev/null
   tail -3 "$WORK/res/$v.log" >>"$log"
 done
 tar czf "$OUT/results.tgz" -C "$WORK" res

@@ -52,7 +52,7 @@ def pack(src: Path, dst: Path) -> tuple[int, int]:
         n_in += size
         if len(data) < size:
             (dst / rel).with_suffix(".webp").write_bytes(data)
-            # the mode to restore (WebP has no single-channel form): one byte, "L" or "R"
+            # the mode to restore, "L" or "RGB": WebP has no single-channel form
             (dst / rel).with_suffix(".mode").write_text(im.mode)
             n_out += len(data)
         else:
