@@ -129,6 +129,7 @@ class LossConfig(_Section):
     lambda_ssim: float = Field(0.0, ge=0.0)  # 1 − SSIM(G(nir), rgb)
     lambda_angle: float = Field(0.0, ge=0.0)  # mean per-pixel angle between RGB vectors (rad)
     lambda_edge: float = Field(0.0, ge=0.0)  # L1 between Sobel gradients
+    lambda_mse: float = Field(0.0, ge=0.0)  # squared error in [0, 1] (what PSNR scores)
 
 
 class OptimConfig(_Section):

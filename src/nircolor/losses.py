@@ -44,7 +44,7 @@ def discriminator_loss(gan: GANLoss, real_logits: Tensor, fake_logits: Tensor) -
     return 0.5 * (gan(real_logits, True) + gan(fake_logits, False))
 
 
-# --- Terms beyond the paper on the NIR→RGB pair (loss.lambda_ssim, lambda_angle, lambda_edge) ----
+# --- Terms beyond the paper on the NIR→RGB pair (loss.lambda_ssim, lambda_angle, lambda_edge, lambda_mse)
 # Later work on the same challenge data adds them to a CycleGAN-style objective: SSIM and an RGB
 # angle term (ColorMamba; SF-GPT trains on 10·L1 + 10·(1 − SSIM)), Sobel-gradient L1 (MCFNet).
 # All take generator outputs and targets in [-1, 1].
@@ -95,6 +95,13 @@ def angle_loss(translated: Tensor, registered: Tensor, eps: float = 1e-6) -> Ten
     # rule; Tensor.norm avoids that too but its backward is ~20× slower on CPU
     cos = dot / (nx * ny).clamp_min(eps * eps).sqrt()
     return torch.arccos(cos.clamp(-1 + 1e-6, 1 - 1e-6)).mean()
+
+
+def squared_error_loss(translated: Tensor, registered: Tensor) -> Tensor:
+    """Mean squared error of the two images mapped to [0, 1]: the quantity PSNR scores. Where the
+    NIR leaves a pixel's colour uncertain, L1 pulls the output to the median of what it could be,
+    squared error to the mean; the mean is what minimises the metric's MSE."""
+    return F.mse_loss((translated + 1) / 2, (registered + 1) / 2)
 
 
 def sobel(t: Tensor) -> tuple[Tensor, Tensor]:

@@ -1,4 +1,4 @@
-"""The terms beyond the paper (SSIM, RGB angle, Sobel edges) against hand-computed values, and a
+"""The terms beyond the paper (SSIM, RGB angle, Sobel edges, squared error) against hand-computed values, and a
 weight of 0 leaving the paper's step bit for bit."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import torch
 
 from nircolor.config import load_config
 from nircolor.losses import GANLoss, angle_loss, cycle_loss, discriminator_loss, edge_loss, pair_loss, sobel, ssim_loss
+from nircolor.losses import squared_error_loss
 from nircolor.training.cyclegan import CycleGAN
 
 
@@ -98,7 +99,7 @@ def _batch():
 
 def test_zero_weights_leave_the_papers_step_bit_identical():
     nir, rgb = _batch()
-    ours = _nets({"loss.lambda_ssim": 0.0, "loss.lambda_angle": 0.0, "loss.lambda_edge": 0.0})
+    ours = _nets({"loss.lambda_ssim": 0.0, "loss.lambda_angle": 0.0, "loss.lambda_edge": 0.0, "loss.lambda_mse": 0.0})
     ref = copy.deepcopy(ours)
     ours.train_step(nir, rgb, rgb, "paired", torch.Generator().manual_seed(0))
     _paper_step(ref, nir, rgb, rgb)
@@ -122,13 +123,14 @@ def test_gan_weight_scales_the_generators_adversarial_terms_only(weight):
     assert any(not torch.allclose(a, b) for a, b in zip(ours.g_nir2rgb.parameters(), paper.g_nir2rgb.parameters()))
 
 
-@pytest.mark.parametrize("term", ["lambda_ssim", "lambda_angle", "lambda_edge"])
+@pytest.mark.parametrize("term", ["lambda_ssim", "lambda_angle", "lambda_edge", "lambda_mse"])
 def test_each_term_changes_the_step_and_is_logged(term):
     nir, rgb = _batch()
     plain, plus = _nets({}), _nets({f"loss.{term}": 10.0})
     losses = plus.train_step(nir, rgb, rgb, "paired", torch.Generator().manual_seed(0))
     plain.train_step(nir, rgb, rgb, "paired", torch.Generator().manual_seed(0))
-    name = {"lambda_ssim": "loss_ssim_rgb", "lambda_angle": "loss_angle_rgb", "lambda_edge": "loss_edge_rgb"}[term]
+    name = {"lambda_ssim": "loss_ssim_rgb", "lambda_angle": "loss_angle_rgb", "lambda_edge": "loss_edge_rgb",
+            "lambda_mse": "loss_mse_rgb"}[term]
     assert losses[name] > 0
     diff = [not torch.equal(a, b) for a, b in zip(plain.g_nir2rgb.parameters(), plus.g_nir2rgb.parameters())]
     assert any(diff)
@@ -153,7 +155,7 @@ def test_ssim_loss_keeps_its_precision_under_bf16_autocast():
 def test_bf16_step_with_every_term_is_finite():
     nir, rgb = _batch()
     net = _nets({"loss.lambda_ssim": 60.0, "loss.lambda_angle": 60.0, "loss.lambda_edge": 40.0,
-                 "train.precision": "bf16"})  # fmt: skip
+                 "loss.lambda_mse": 300.0, "train.precision": "bf16"})  # fmt: skip
     for _ in range(3):
         losses = net.train_step(nir, rgb, rgb, "paired", torch.Generator().manual_seed(0))
         assert all(torch.isfinite(v) for v in losses.values()), losses

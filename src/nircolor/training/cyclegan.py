@@ -9,8 +9,8 @@ Paper ↔ code:
     λ2   (pair L1 weight)           loss.lambda_pair  = 60
 
 Beyond the paper (0 = off, and 0 for the paper's variants, whose step is then unchanged bit for
-bit): loss.lambda_ssim, lambda_angle and lambda_edge add 1 − SSIM, the RGB angle and Sobel
-gradient L1 of G_A(nir) against its registered RGB to the generator objective (losses.py).
+bit): loss.lambda_ssim, lambda_angle, lambda_edge and lambda_mse add 1 − SSIM, the RGB angle, Sobel
+gradient L1 and the squared error of G_A(nir) against its registered RGB to the generator objective (losses.py).
 train.ema_decay > 0 keeps an exponential moving average of G_A's weights beside it (`ema_nir2rgb`),
 updated after every generator step; it is what the checkpoints hand to inference. At 0 nothing of it
 exists and the step is the paper's.
@@ -34,6 +34,7 @@ from nircolor.losses import (
     discriminator_loss,
     edge_loss,
     pair_loss,
+    squared_error_loss,
     ssim_loss,
 )  # fmt: skip
 from nircolor.models import build_discriminator, build_generator, generator_options
@@ -50,6 +51,7 @@ LOSS_NAMES = (
     "loss_ssim_rgb",
     "loss_angle_rgb",
     "loss_edge_rgb",
+    "loss_mse_rgb",
     "loss_g",
     "loss_d_rgb",
     "loss_d_nir",
@@ -118,7 +120,8 @@ class CycleGAN:
             ImagePool(t.pool_size), ImagePool(t.pool_size),
             GANLoss(cfg.loss.gan_mode), cfg.loss.lambda_cycle, cfg.loss.lambda_pair, device,
             torch.bfloat16 if resolve_precision(t.precision, device) == "bf16" else None, fmt, parallel,
-            {"ssim": cfg.loss.lambda_ssim, "angle": cfg.loss.lambda_angle, "edge": cfg.loss.lambda_edge},
+            {"ssim": cfg.loss.lambda_ssim, "angle": cfg.loss.lambda_angle, "edge": cfg.loss.lambda_edge,
+             "mse": cfg.loss.lambda_mse},
             ema, t.ema_decay, lambda_gan=cfg.loss.lambda_gan,
         )  # fmt: skip
 
@@ -245,7 +248,7 @@ class CycleGAN:
         # beyond the paper: structure, colour angle and edges of G_A(nir) against its registered RGB
         # (fp32 even under autocast: SSIM's variances lose everything in bf16)
         extra = {}
-        for name, fn in (("ssim", ssim_loss), ("angle", angle_loss), ("edge", edge_loss)):
+        for name, fn in (("ssim", ssim_loss), ("angle", angle_loss), ("edge", edge_loss), ("mse", squared_error_loss)):
             weight = self.lambda_extra.get(name, 0.0)
             if weight:
                 extra[name] = fn(fake_rgb.float(), rgb_registered.float())
@@ -256,6 +259,7 @@ class CycleGAN:
             "loss_ssim_rgb": extra["ssim"],
             "loss_angle_rgb": extra["angle"],
             "loss_edge_rgb": extra["edge"],
+            "loss_mse_rgb": extra["mse"],
             "loss_gan_nir2rgb": loss_gan_nir2rgb,
             "loss_gan_rgb2nir": loss_gan_rgb2nir,
             "loss_cycle_nir": loss_cycle_nir,
