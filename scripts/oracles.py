@@ -4,7 +4,9 @@ Scores, on the 18 validation pairs at 256 px with the project's metrics, the flo
 256-entry lookup fit on the training pairs) and oracles that peek at each validation image's own
 RGB: the lookup with each image's true mean colour, a per-channel affine fit of the lookup or the
 NIR to the image, and a lookup table fit on the validation image itself (the best any pure
-NIR-intensity → colour map could do for that image). Output: docs/results/oracles.md.
+NIR-intensity → colour map could do for that image). One more row is no oracle: the lookup fit with
+each intensity's median colour instead of its mean, the value an L1 objective pulls an uncertain
+pixel to, against the mean that squared error (and so PSNR) rewards. Output: docs/results/oracles.md.
 
   python scripts/oracles.py ../shared/data/vcip2020
 """
@@ -33,6 +35,23 @@ def affine_per_channel(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return out
 
 
+def fit_median_lookup(nir: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+    """Median RGB per NIR intensity (256, 3) over training pairs, by one sort per channel; the
+    median of an even count is the mean of its two middle values. Unseen intensities interpolate
+    as in `fit_lookup`."""
+    flat = np.asarray(nir, dtype=np.uint8).reshape(-1).astype(np.int64)
+    colors = np.asarray(rgb, dtype=np.float64).reshape(-1, 3)
+    counts = np.bincount(flat, minlength=256)
+    seen = np.flatnonzero(counts)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])[seen]
+    lo, hi = starts + (counts[seen] - 1) // 2, starts + counts[seen] // 2
+    table = np.zeros((256, 3), np.float64)
+    for c in range(3):
+        ordered = colors[np.lexsort((colors[:, c], flat)), c]  # by intensity, then by value
+        table[:, c] = np.interp(np.arange(256), seen, 0.5 * (ordered[lo] + ordered[hi]))
+    return table
+
+
 def main() -> None:
     index = validate_dataset(Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/vcip2020"), decode=False)
     tn, tr = load_pairs(index.pairs)
@@ -42,6 +61,8 @@ def main() -> None:
     rows = {
         "gray (floor)": np.repeat(vn[..., None], 3, axis=-1).astype(np.float64),
         "lookup (floor)": lut,
+        "lookup fit with the median colour per intensity (not an oracle)": apply_lookup(
+            fit_median_lookup(tn, tr), vn).astype(np.float64),
         "oracle: lookup + the image's true mean colour": lut - lut.mean((1, 2), keepdims=True)
         + vr.mean((1, 2), keepdims=True),
         "oracle: lookup, affine per channel fit to the image": np.stack(
