@@ -1,5 +1,5 @@
-"""The terms beyond the paper (SSIM, RGB angle, Sobel edges, squared error) against hand-computed values, and a
-weight of 0 leaving the paper's step bit for bit."""
+"""The terms beyond the paper (SSIM, RGB angle, Sobel edges, squared error) against hand-computed
+values, and a weight of 0 leaving the paper's step bit for bit."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pytest
 import torch
 
 from nircolor.config import load_config
-from nircolor.losses import GANLoss, angle_loss, cycle_loss, discriminator_loss, edge_loss, pair_loss, sobel, ssim_loss
-from nircolor.losses import squared_error_loss
+from nircolor.losses import (
+    GANLoss, angle_loss, cycle_loss, discriminator_loss, edge_loss, pair_loss, sobel, squared_error_loss, ssim_loss,
+)  # fmt: skip
 from nircolor.training.cyclegan import CycleGAN
 
 

@@ -245,10 +245,11 @@ class CycleGAN:
             + self.lambda_cycle * (loss_cycle_nir + loss_cycle_rgb)
             + self.lambda_pair * (loss_pair_rgb + loss_pair_nir)
         )
-        # beyond the paper: structure, colour angle and edges of G_A(nir) against its registered RGB
-        # (fp32 even under autocast: SSIM's variances lose everything in bf16)
+        # beyond the paper: structure, colour angle, edges and squared error of G_A(nir) against its
+        # registered RGB (fp32 even under autocast: SSIM's variances lose everything in bf16)
         extra = {}
-        for name, fn in (("ssim", ssim_loss), ("angle", angle_loss), ("edge", edge_loss), ("mse", squared_error_loss)):
+        terms = (("ssim", ssim_loss), ("angle", angle_loss), ("edge", edge_loss), ("mse", squared_error_loss))
+        for name, fn in terms:
             weight = self.lambda_extra.get(name, 0.0)
             if weight:
                 extra[name] = fn(fake_rgb.float(), rgb_registered.float())
