@@ -313,6 +313,31 @@ def _merge(tree: dict[str, Any], overrides: dict[str, Any]) -> None:
             tree[key] = value
 
 
+def shadowed_settings(cfg: "Config", variant: str, settings: dict[str, Any]) -> list[str]:
+    """The dotted `settings` (command-line `--set` or profile keys) that never reach `variant`'s recipe
+    because its own `variants.<variant>.overrides` set the same key to another value; one message for
+    each, naming the key to set instead. Empty for a variant without overrides."""
+    spec = cfg.variants.get(variant)
+    if spec is None:
+        return []
+    own: dict[str, Any] = {}
+    _flatten(spec.overrides, "", own)
+    return [
+        f"{key}={value!r} does not reach variant {variant!r}: its overrides set {key}: "
+        f"{own[key]!r}; to change it there, set variants.{variant}.overrides.{key}"
+        for key, value in settings.items()
+        if key in own and own[key] != value
+    ]
+
+
+def _flatten(tree: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            _flatten(value, f"{prefix}{key}.", out)
+        else:
+            out[f"{prefix}{key}"] = value
+
+
 class ConfigError(ValueError):
     """A params file that does not fit the schema; the message names every bad key."""
 

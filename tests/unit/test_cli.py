@@ -75,6 +75,17 @@ def test_bad_parameter_is_named_before_any_work(tiny_dataset, tmp_path, capsys):
     assert not out.exists()
 
 
+def test_a_setting_a_variant_overrides_is_warned_about(tmp_path, capsys):
+    params = Path(__file__).resolve().parents[2] / "params.yaml"
+    code = main(["train", "--data", str(tmp_path / "absent"), "--out", str(tmp_path / "run"),
+                 "--params", str(params), "--variant", "dense_plus", "baseline",
+                 "--set", "loss.lambda_edge=0"])  # fmt: skip
+    assert code == 1  # the missing dataset, after the warning
+    err = capsys.readouterr().err
+    assert "warning: loss.lambda_edge=0 does not reach variant 'dense_plus'" in err
+    assert "'baseline'" not in err
+
+
 def test_colorize_any_size_and_bit_depth(trained, tmp_path):
     inputs = tmp_path / "in"
     inputs.mkdir()

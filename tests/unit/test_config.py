@@ -102,3 +102,23 @@ def test_apply_overrides_and_load_profile(tmp_path):
         load_profile(profile)
     profile.write_text("")
     assert load_profile(profile) == {}
+
+
+def test_a_setting_the_variants_own_overrides_undo_is_named():
+    """`--set loss.lambda_ssim=0` with params.yaml leaves dense_plus at its own 60: the message names
+    that, and the key that does reach it; a setting the variant agrees with, or sets itself, is quiet."""
+    from nircolor.config import shadowed_settings
+
+    settings = {"loss.lambda_ssim": 0, "loss.lambda_pair": 60, "model.ngf": 8}
+    cfg = load_config(REPO / "params.yaml", settings)
+    (message,) = shadowed_settings(cfg, "dense_plus", settings)
+    assert message.startswith("loss.lambda_ssim=0 does not reach variant 'dense_plus'")
+    assert "loss.lambda_ssim: 60.0" in message
+    assert "variants.dense_plus.overrides.loss.lambda_ssim" in message
+    assert cfg.for_variant("dense_plus").loss.lambda_ssim == 60.0  # what the message says
+    assert shadowed_settings(cfg, "baseline", settings) == []  # no overrides: the setting applies
+    assert cfg.for_variant("baseline").loss.lambda_ssim == 0
+    through = {**settings, "variants.dense_plus.overrides.loss.lambda_ssim": 0}
+    cfg = load_config(REPO / "params.yaml", through)
+    assert shadowed_settings(cfg, "dense_plus", through) == []
+    assert cfg.for_variant("dense_plus").loss.lambda_ssim == 0

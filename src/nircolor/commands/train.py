@@ -44,7 +44,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     import torch
     from tqdm.auto import tqdm
 
-    from nircolor.config import PHASES, ConfigError, load_config, load_profile
+    from nircolor.config import PHASES, ConfigError, load_config, load_profile, shadowed_settings
     from nircolor.data.layout import DatasetError
     from nircolor.data.packed import load_packed, pack_dataset
     from nircolor.data.validate import validate_dataset
@@ -61,6 +61,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     except ConfigError as err:
         print(err, file=sys.stderr)
         return 2
+    for variant in args.variant or list(cfg.variants):  # a setting a variant's overrides undo
+        for message in shadowed_settings(cfg, variant, overrides):
+            print(f"nircolor: warning: {message}", file=sys.stderr)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(cfg.model_dump(mode="json"), indent=2))
