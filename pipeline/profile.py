@@ -23,7 +23,9 @@ from typing import Any
 
 import yaml
 
-from nircolor.config import ConfigError, apply_overrides, load_config, load_profile, parse_overrides
+from nircolor.config import (
+    ConfigError, apply_overrides, dotted_leaves, load_config, load_profile, parse_overrides, shadowed_settings,
+)
 
 
 def set_args(profile: Path, params: Path = Path("params.yaml")) -> list[str]:
@@ -40,16 +42,6 @@ def set_args(profile: Path, params: Path = Path("params.yaml")) -> list[str]:
 NOT_APPLIED = {"--queue", "--temp", "--run-all", "--dry"}
 
 
-def _leaves(node: Any, prefix: str = "") -> dict[str, Any]:
-    """A nested params mapping as {dotted key: leaf value}; an empty mapping is a leaf."""
-    if isinstance(node, dict) and node:
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            out.update(_leaves(value, f"{prefix}{key}."))
-        return out
-    return {prefix[:-1]: node}
-
-
 def extra_sets(args: list[str]) -> dict[str, Any]:
     """The `-S key=value` / `--set-param key=value` pairs among the arguments passed on to dvc."""
     return parse_overrides([pair for flag, pair in zip(args, args[1:]) if flag in ("-S", "--set-param")])
@@ -58,8 +50,8 @@ def extra_sets(args: list[str]) -> dict[str, Any]:
 def stray_params(before: dict, overrides: dict[str, Any], after: dict) -> dict[str, tuple[Any, Any]]:
     """Dotted keys whose value in `after` (params.yaml as the run left it) is not `before` with the
     run's `-S` overrides applied: {key: (expected, found)}. Empty when the run used what it was given."""
-    expected = _leaves(apply_overrides(copy.deepcopy(before), overrides))
-    found = _leaves(after)
+    expected = dotted_leaves(apply_overrides(copy.deepcopy(before), overrides))
+    found = dotted_leaves(after)
     return {k: (expected.get(k), found.get(k)) for k in sorted(expected.keys() | found.keys())
             if expected.get(k) != found.get(k)}
 
@@ -94,6 +86,19 @@ def run_child(cmd: list[str]) -> int:
             continue
 
 
+def warn_shadowed(params: Path, asked: dict[str, Any]) -> list[str]:
+    """Print (and return) a warning for each asked key that a variant's own overrides in `params`
+    set to another value: DVC writes it, but it never reaches that variant."""
+    try:
+        cfg = load_config(params if params.is_file() else None, asked)
+    except ConfigError as err:
+        sys.exit(f"error: {err}")
+    messages = [m for variant in cfg.variants for m in shadowed_settings(cfg, variant, asked)]
+    for message in messages:
+        print(f"warning: {message}", file=sys.stderr)
+    return messages
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("profile", type=Path)
@@ -107,6 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     except ConfigError as err:
         sys.exit(f"error: {err}")
     if args.exec_args is None:
+        warn_shadowed(Path("params.yaml"), load_profile(args.profile))
         print(shlex.join(s_args))
         return
     cmd = ["dvc", "exp", "run", *s_args, *args.exec_args]
@@ -115,6 +121,7 @@ def main(argv: list[str] | None = None) -> None:
         asked = {**load_profile(args.profile), **extra_sets(args.exec_args)}
     except ConfigError as err:
         sys.exit(f"error: {err}")
+    warn_shadowed(params, asked)
     committed = committed_params(params)
     if committed is not None and params.is_file():
         # A killed `dvc exp run` leaves its -S values in params.yaml *and staged in git's index*, so

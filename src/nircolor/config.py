@@ -320,8 +320,7 @@ def shadowed_settings(cfg: "Config", variant: str, settings: dict[str, Any]) -> 
     spec = cfg.variants.get(variant)
     if spec is None:
         return []
-    own: dict[str, Any] = {}
-    _flatten(spec.overrides, "", own)
+    own = dotted_leaves(spec.overrides)
     return [
         f"{key}={value!r} does not reach variant {variant!r}: its overrides set {key}: "
         f"{own[key]!r}; to change it there, set variants.{variant}.overrides.{key}"
@@ -330,12 +329,14 @@ def shadowed_settings(cfg: "Config", variant: str, settings: dict[str, Any]) -> 
     ]
 
 
-def _flatten(tree: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            _flatten(value, f"{prefix}{key}.", out)
-        else:
-            out[f"{prefix}{key}"] = value
+def dotted_leaves(node: Any, prefix: str = "") -> dict[str, Any]:
+    """A nested params mapping as {dotted key: leaf value}; an empty mapping is a leaf."""
+    if isinstance(node, dict) and node:
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            out.update(dotted_leaves(value, f"{prefix}{key}."))
+        return out
+    return {prefix[:-1]: node}
 
 
 class ConfigError(ValueError):

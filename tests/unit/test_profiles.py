@@ -140,6 +140,25 @@ def test_print_mode_is_the_s_arguments_alone(monkeypatch, capsys):
     assert printed == set_args(REPO / "profiles" / "demo.yaml", REPO / "params.yaml")
 
 
+def test_a_key_a_variants_overrides_undo_is_warned_about_in_both_modes(monkeypatch, capsys, tmp_path: Path):
+    """dense_plus sets its own λ values in params.yaml: `-S loss.lambda_angle=0` never reaches it."""
+    from pipeline.profile import main
+
+    work = _workspace(tmp_path)
+    (work / "profiles" / "off.yaml").write_text("loss.lambda_angle: 0\nmodel.ngf: 8\n")
+    calls = _exec_calls(monkeypatch, work)
+    main(["profiles/off.yaml"])
+    err = capsys.readouterr().err
+    assert "warning: loss.lambda_angle=0 does not reach variant 'dense_plus'" in err
+    assert "model.ngf" not in err
+    with pytest.raises(SystemExit):
+        main(["profiles/tiny.yaml", "--exec", "-n", "t", "-S", "loss.lambda_edge=1", "evaluate@dense_plus"])
+    assert "warning: loss.lambda_edge=1 does not reach variant 'dense_plus'" in capsys.readouterr().err
+    assert len(calls) == 1  # a warning, not a refusal: the run still starts
+    main(["profiles/tiny.yaml"])
+    assert "warning" not in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("content", [None, "train.num_thread: 2\n"], ids=["missing", "misspelt key"])
 def test_exec_runs_nothing_for_a_bad_profile(monkeypatch, capsys, tmp_path: Path, content):
     from pipeline.profile import main
