@@ -86,19 +86,6 @@ def run_child(cmd: list[str]) -> int:
             continue
 
 
-def warn_shadowed(params: Path, asked: dict[str, Any]) -> list[str]:
-    """Print (and return) a warning for each asked key that a variant's own overrides in `params`
-    set to another value: DVC writes it, but it never reaches that variant."""
-    try:
-        cfg = load_config(params if params.is_file() else None, asked)
-    except ConfigError as err:
-        sys.exit(f"error: {err}")
-    messages = [m for variant in cfg.variants for m in shadowed_settings(cfg, variant, asked)]
-    for message in messages:
-        print(f"warning: {message}", file=sys.stderr)
-    return messages
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("profile", type=Path)
@@ -107,21 +94,19 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     if not args.profile.is_file():
         sys.exit(f"error: no profile at {args.profile} (see profiles/)")
+    params = Path("params.yaml")
     try:
         s_args = set_args(args.profile)
+        asked = {**load_profile(args.profile), **extra_sets(args.exec_args or [])}
+        cfg = load_config(params if params.is_file() else None, asked)
     except ConfigError as err:
         sys.exit(f"error: {err}")
+    for message in shadowed_settings(cfg, asked):  # DVC writes the key; that variant never sees it
+        print(f"warning: {message}", file=sys.stderr)
     if args.exec_args is None:
-        warn_shadowed(Path("params.yaml"), load_profile(args.profile))
         print(shlex.join(s_args))
         return
     cmd = ["dvc", "exp", "run", *s_args, *args.exec_args]
-    params = Path("params.yaml")
-    try:
-        asked = {**load_profile(args.profile), **extra_sets(args.exec_args)}
-    except ConfigError as err:
-        sys.exit(f"error: {err}")
-    warn_shadowed(params, asked)
     committed = committed_params(params)
     if committed is not None and params.is_file():
         # A killed `dvc exp run` leaves its -S values in params.yaml *and staged in git's index*, so

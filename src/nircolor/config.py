@@ -313,20 +313,23 @@ def _merge(tree: dict[str, Any], overrides: dict[str, Any]) -> None:
             tree[key] = value
 
 
-def shadowed_settings(cfg: "Config", variant: str, settings: dict[str, Any]) -> list[str]:
-    """The dotted `settings` (command-line `--set` or profile keys) that never reach `variant`'s recipe
-    because its own `variants.<variant>.overrides` set the same key to another value; one message for
-    each, naming the key to set instead. Empty for a variant without overrides."""
-    spec = cfg.variants.get(variant)
-    if spec is None:
-        return []
-    own = dotted_leaves(spec.overrides)
-    return [
-        f"{key}={value!r} does not reach variant {variant!r}: its overrides set {key}: "
-        f"{own[key]!r}; to change it there, set variants.{variant}.overrides.{key}"
-        for key, value in settings.items()
-        if key in own and own[key] != value
-    ]
+def shadowed_settings(
+    cfg: "Config", settings: dict[str, Any], variants: list[str] | None = None
+) -> list[str]:
+    """The dotted `settings` (command-line `--set`, profile or `-S` keys) that never reach a variant's
+    recipe because its own `variants.<variant>.overrides` set the same key to another value; one
+    message for each, naming the key to set instead. `variants`: those to check (default: all)."""
+    messages = []
+    for variant in variants or list(cfg.variants):
+        spec = cfg.variants.get(variant)
+        own = dotted_leaves(spec.overrides) if spec else {}
+        messages += [
+            f"{key}={value!r} does not reach variant {variant!r}: its overrides set {key}: "
+            f"{own[key]!r}; to change it there, set variants.{variant}.overrides.{key}"
+            for key, value in settings.items()
+            if key in own and own[key] != value
+        ]
+    return messages
 
 
 def dotted_leaves(node: Any, prefix: str = "") -> dict[str, Any]:

@@ -111,14 +111,14 @@ def test_a_setting_the_variants_own_overrides_undo_is_named():
 
     settings = {"loss.lambda_ssim": 0, "loss.lambda_pair": 60, "model.ngf": 8}
     cfg = load_config(REPO / "params.yaml", settings)
-    (message,) = shadowed_settings(cfg, "dense_plus", settings)
+    (message,) = shadowed_settings(cfg, settings, ["dense_plus"])
     assert message.startswith("loss.lambda_ssim=0 does not reach variant 'dense_plus'")
     assert "loss.lambda_ssim: 60.0" in message
     assert "variants.dense_plus.overrides.loss.lambda_ssim" in message
     assert cfg.for_variant("dense_plus").loss.lambda_ssim == 60.0  # what the message says
-    assert shadowed_settings(cfg, "baseline", settings) == []  # no overrides: the setting applies
+    assert shadowed_settings(cfg, settings, ["baseline"]) == []  # no overrides: the setting applies
     assert cfg.for_variant("baseline").loss.lambda_ssim == 0
     through = {**settings, "variants.dense_plus.overrides.loss.lambda_ssim": 0}
     cfg = load_config(REPO / "params.yaml", through)
-    assert shadowed_settings(cfg, "dense_plus", through) == []
+    assert shadowed_settings(cfg, through) == []
     assert cfg.for_variant("dense_plus").loss.lambda_ssim == 0

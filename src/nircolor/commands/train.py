@@ -61,9 +61,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     except ConfigError as err:
         print(err, file=sys.stderr)
         return 2
-    for variant in args.variant or list(cfg.variants):  # a setting a variant's overrides undo
-        for message in shadowed_settings(cfg, variant, overrides):
-            print(f"nircolor: warning: {message}", file=sys.stderr)
+    for message in shadowed_settings(cfg, overrides, args.variant):  # settings a variant undoes
+        print(f"nircolor: warning: {message}", file=sys.stderr)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(cfg.model_dump(mode="json"), indent=2))
