@@ -1,0 +1,7 @@
+# session 35: profiles/real-cpu-v24-plus-cycle1.yaml (run 48's 84-epoch recipe, dense_plus's cycle weight at 1)
+# at one seed; THREADS threads (default 1). Seeds 2 and 3 ran side by side, one thread each (runs 53 and 54).
+T=${THREADS:-1}; seed=$1; shift; source /work/main/.venv/bin/activate; SECONDS=0
+export PYTHONPATH=/work/main/src:/work/main OMP_NUM_THREADS=$T NO_ALBUMENTATIONS_UPDATE=1 DO_NOT_TRACK=1 PREFECT_SERVER_ANALYTICS_ENABLED=false DVC_NO_ANALYTICS=1 MLFLOW_DISABLE_TELEMETRY=true
+python -m nircolor.cli train --data /work/shared/data/vcip2020 --out /work/s35/cycle1_seed$seed --params /work/main/params.yaml \
+  --profile /work/main/profiles/real-cpu-v24-plus-cycle1.yaml --variant dense_plus --set train.num_threads=$T --set train.seed=$seed "$@"
+echo "WALL $SECONDS"
