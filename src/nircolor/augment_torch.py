@@ -17,6 +17,7 @@ starts (so data-parallel ranks can take their slices of the same epoch).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -100,6 +101,24 @@ def apply(nir: Tensor, rgb: Tensor, d: Draws, side: int) -> tuple[Tensor, Tensor
 def apply_rgb(rgb: Tensor, d: Draws, side: int) -> Tensor:
     """Geometry only, for unpaired RGB (the contrast change is for NIR inputs): (B, H, W, 3)."""
     return geometry(rgb.permute(0, 3, 1, 2), d, side).permute(0, 2, 3, 1)
+
+
+def exposure_on(cfg: AugmentConfig) -> bool:
+    """Whether `augment.exposure_range` asks for a gain at all ([1, 1] = off)."""
+    return tuple(cfg.exposure_range) != (1.0, 1.0)
+
+
+def draw_exposure(gen: torch.Generator, n: int, cfg: AugmentConfig) -> Tensor:
+    """n exposure gains (float32, CPU), log-uniform in `cfg.exposure_range`: k and 1/k equally likely."""
+    lo, hi = (math.log(v) for v in cfg.exposure_range)
+    u = torch.rand(n, generator=gen, dtype=torch.float64)
+    return torch.exp(lo + (hi - lo) * u).float()
+
+
+def expose(images: Tensor, k: Tensor) -> Tensor:
+    """uint8 (B, ...) times a per-sample gain k (B,) → uint8: round(x·k), saturated at 0 and 255."""
+    gain = k.to(images.device, torch.float32).view((-1,) + (1,) * (images.ndim - 1))
+    return (images.float() * gain).round_().clamp_(0, 255).to(torch.uint8)
 
 
 def to_unit(images: Tensor, memory_format: torch.memory_format = torch.contiguous_format) -> Tensor:

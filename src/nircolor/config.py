@@ -45,12 +45,16 @@ class AugmentConfig(_Section):
     contrast_range: tuple[float, float] = (0.5, 1.5)
     crop_fraction: float = Field(200 / 256, gt=0.0, le=1.0)  # 200×200 of 256×256
     p_flip: float = Field(0.5, ge=0.0, le=1.0)
+    # Beyond the paper: an exposure gain k, log-uniform in (low, high), on each training pair's NIR
+    # *and* its registered RGB together (both x·k, rounded, saturated), after the paper's
+    # augmentation; unpaired RGB is left alone. [1, 1] = off: no draw, the paper's batches bit for bit.
+    exposure_range: tuple[float, float] = (1.0, 1.0)
 
-    @field_validator("contrast_range")
+    @field_validator("contrast_range", "exposure_range")
     @classmethod
-    def _ordered(cls, v: tuple[float, float]) -> tuple[float, float]:
+    def _ordered(cls, v: tuple[float, float], info) -> tuple[float, float]:
         if not 0.0 < v[0] <= v[1]:
-            raise ValueError("contrast_range must be (low, high) with 0 < low <= high")
+            raise ValueError(f"{info.field_name} must be (low, high) with 0 < low <= high")
         return v
 
 

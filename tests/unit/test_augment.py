@@ -308,3 +308,23 @@ def test_inputs_are_validated_and_outputs_never_alias_them():
 
 def test_albumentations_update_check_is_off():
     assert os.environ.get("NO_ALBUMENTATIONS_UPDATE") == "1"
+
+
+def test_expose_by_hand_and_the_gain_draw():
+    import torch
+
+    from nircolor import augment_torch
+
+    x = torch.tensor([[0, 10, 100], [200, 240, 255]], dtype=torch.uint8)[None]
+    out = augment_torch.expose(torch.cat([x, x]), torch.tensor([1.1, 0.5]))
+    assert out.dtype == torch.uint8
+    assert out[0].tolist() == [[0, 11, 110], [220, 255, 255]]  # 264 and 280.5 saturate
+    assert out[1].tolist() == [[0, 5, 50], [100, 120, 128]]  # 127.5 rounds to even
+    cfg = AugmentConfig(exposure_range=(0.8, 1.25))
+    assert augment_torch.exposure_on(cfg) and not augment_torch.exposure_on(AugmentConfig())
+    k = augment_torch.draw_exposure(torch.Generator().manual_seed(0), 20_000, cfg)
+    assert float(k.min()) >= 0.8 and float(k.max()) <= 1.25
+    # log-uniform over a range symmetric in log: as many gains below 1 as above, median near 1
+    assert abs(float((k < 1).float().mean()) - 0.5) < 0.02 and abs(float(k.log().mean())) < 0.01
+    with pytest.raises(ValueError, match="exposure_range"):
+        AugmentConfig(exposure_range=(1.2, 0.9))

@@ -42,3 +42,64 @@ def test_train_epoch_takes_keywords_and_reports_the_epoch(tiny_pack, tiny_cfg):
     assert (rec["epoch"], rec["phase"], rec["mode"], rec["lr"]) == (3, "phase2", "unpaired", tiny_cfg.optim.lr)
     assert rec["images"] == train.unpaired_size and rec["steps"] == int(np.ceil(train.unpaired_size / 2))
     assert all(np.isfinite(rec[name]) for name in LOSS_NAMES)
+
+
+def _batches_seen(net: CycleGAN, train, cfg, phase: str, index: int) -> list[tuple[torch.Tensor, ...]]:
+    """Run one epoch and return what each train_step was given (nir, rgb, reg), in [-1, 1]."""
+    seen: list[tuple[torch.Tensor, ...]] = []
+    real_step = net.train_step
+
+    def spy(nir, rgb, reg, mode, gen, weight=1.0):
+        seen.append((nir.clone(), rgb.clone(), reg.clone(), mode))
+        return real_step(nir, rgb, reg, mode, gen, weight)
+
+    net.train_step = spy
+    aug = build_augmentation(cfg.augment, cfg.model.image_size)
+    train_epoch(net, data=train, cfg=cfg, aug=aug, phase=phase, index=index, n_epochs=2, epoch=3)
+    return seen
+
+
+def _bytes(t: torch.Tensor) -> torch.Tensor:
+    return ((t + 1) * 127.5).round()
+
+
+def test_exposure_gain_scales_each_pairs_nir_and_rgb_by_one_factor(tiny_pack, tiny_cfg):
+    from nircolor.config import load_config
+
+    train, _ = tiny_pack
+    on_cfg = tiny_cfg.model_copy(update={"augment": tiny_cfg.augment.model_copy(update={"exposure_range": (0.8, 1.25)})})
+    for phase, index in (("phase1", 0), ("phase2", 0)):  # a paired and an unpaired epoch
+        torch.manual_seed(0)
+        off = _batches_seen(CycleGAN.build("dense", tiny_cfg, torch.device("cpu")), train, tiny_cfg, phase, index)
+        torch.manual_seed(0)
+        on = _batches_seen(CycleGAN.build("dense", on_cfg, torch.device("cpu")), train, on_cfg, phase, index)
+        assert len(on) == len(off)
+        for (n0, r0, g0, mode), (n1, r1, g1, _) in zip(off, on):
+            for i in range(len(n0)):
+                # the gain k from the brightest unsaturated NIR pixel, then checked on every pixel of both
+                x, y = _bytes(n0[i]), _bytes(n1[i])
+                pick = (x > 40) & (y < 255)
+                k = float((y[pick] / x[pick]).median())
+                assert 0.8 - 0.02 <= k <= 1.25 + 0.02
+                for before, after in ((n0[i], n1[i]), (g0[i], g1[i])):
+                    expect = (_bytes(before) * k).round().clamp(0, 255)
+                    assert (expect - _bytes(after)).abs().max() <= 2  # k read back to ±0.5 %
+                if mode == "paired":
+                    assert torch.equal(r1[i], g1[i])
+                else:  # unpaired RGB (the discriminators' real images) is not touched
+                    assert torch.equal(r0[i], r1[i])
+            assert not torch.equal(n0, n1)
+    # the gains differ between pairs: an epoch-wide constant is not what is drawn
+    k_all = [float((_bytes(b[0][i]) / _bytes(a[0][i]).clamp(min=1)).median()) for a, b in zip(off, on) for i in range(len(a[0]))]
+    assert max(k_all) - min(k_all) > 0.05
+    assert load_config(None, {}).augment.exposure_range == (1.0, 1.0)
+
+
+def test_exposure_gain_off_leaves_the_batches_bit_for_bit(tiny_pack, tiny_cfg):
+    train, _ = tiny_pack
+    explicit = tiny_cfg.model_copy(update={"augment": tiny_cfg.augment.model_copy(update={"exposure_range": (1.0, 1.0)})})
+    torch.manual_seed(0)
+    a = _batches_seen(CycleGAN.build("dense", tiny_cfg, torch.device("cpu")), train, tiny_cfg, "phase2", 1)
+    torch.manual_seed(0)
+    b = _batches_seen(CycleGAN.build("dense", explicit, torch.device("cpu")), train, explicit, "phase2", 1)
+    assert all(torch.equal(x, y) for s, t in zip(a, b) for x, y in zip(s[:3], t[:3]))

@@ -26,6 +26,8 @@ from nircolor.data.packed import TrainArrays
 from nircolor.training.batches import DeviceData, iterate_batches, native_crop
 from nircolor.training.cyclegan import LOSS_NAMES, CycleGAN
 
+EXPOSURE_STREAM = 0xE1  # mixed with the epoch's seed for the exposure gains' own generator
+
 
 class NonFiniteLossError(RuntimeError):
     """A loss became NaN/Inf; the phase stops and its last good checkpoint stays."""
@@ -63,6 +65,11 @@ def train_epoch(
     rng = np.random.default_rng(seed)
     reseed(aug, seed)
     pool_gen = torch.Generator().manual_seed(seed)
+    # its own stream, so that with the gain off every other draw is the paper's recipe's
+    exposure_gen = (
+        torch.Generator().manual_seed(epoch_seed(seed, EXPOSURE_STREAM))
+        if augment_torch.exposure_on(cfg.augment) else None
+    )  # fmt: skip
     mode = epoch_mode(phase, index)
     lr = epoch_lr(phase, index, n_epochs, cfg.optim.lr)
     net.set_lr(lr)
@@ -81,6 +88,11 @@ def train_epoch(
     t0 = time.perf_counter()
     for step, (nir, rgb, reg) in enumerate(batches):
         n_global = len(nir)
+        if exposure_gen is not None:  # one gain per pair, on its NIR and registered RGB alike
+            k = augment_torch.draw_exposure(exposure_gen, n_global, cfg.augment)
+            nir, reg = augment_torch.expose(nir, k), augment_torch.expose(reg, k)
+            if mode == "paired":
+                rgb = reg
         weight = 1.0
         if par is not None:  # this rank's slice of the global batch
             sl = par.chunk(n_global)
