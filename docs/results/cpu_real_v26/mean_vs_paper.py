@@ -11,6 +11,7 @@ RUNS = ["docs/results/cpu_real_v25/run51", "docs/results/cpu_real_v25/run52",
         "docs/results/cpu_real_v26/run53", "docs/results/cpu_real_v26/run54"]
 PAPER_DENSE = {"psnr": 17.14, "ssim": 0.52, "ae": 5.93}
 tables = [pd.read_csv(f"{run}/eval_dense_plus.csv") for run in RUNS]
+tables = [t[t["image"] != "average"] for t in tables]  # the 18 images, not the table's average row (fixed session 36)
 for m in METRICS:
     runs = np.stack([t[m].to_numpy() for t in tables])  # (seeds, images)
     d = paired_bootstrap(runs, np.full(runs.shape[1], PAPER_DENSE[m]), m)
