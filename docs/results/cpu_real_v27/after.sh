@@ -15,3 +15,5 @@ for r in /work/s36/exposure_seed0:run55 /work/s36/exposure_seed1:run56; do
   d=${r%:*}; echo "== ${r#*:} ($d)"; python probe.py $d/packed $d/checkpoints/dense_plus/phase3.pt; done > probe_runs55_56.txt
 for r in /work/s34/cycle1_seed0:run51 /work/s34/cycle1_seed1:run52; do
   d=${r%:*}; echo "== ${r#*:} ($d)"; python probe.py $d/packed $d/checkpoints/dense_plus/phase3.pt | sed -n 1,5p\;8p; done > probe_runs51_52.txt
+python dark.py /work/s36/exposure_seed0/packed /work/s34/cycle1_seed0/checkpoints/dense_plus/phase3.pt /work/s34/cycle1_seed1/checkpoints/dense_plus/phase3.pt \
+  /work/s36/exposure_seed0/checkpoints/dense_plus/phase3.pt /work/s36/exposure_seed1/checkpoints/dense_plus/phase3.pt /work/s35/cycle1_seed3/checkpoints/dense_plus/phase3.pt > dark.txt
