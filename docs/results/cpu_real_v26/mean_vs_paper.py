@@ -5,13 +5,14 @@ From the project root: PYTHONPATH=src python docs/results/cpu_real_v26/mean_vs_p
 import numpy as np
 import pandas as pd
 
+from nircolor.comparison import per_image
 from nircolor.stats import METRICS, UNITS, paired_bootstrap
 
 RUNS = ["docs/results/cpu_real_v25/run51", "docs/results/cpu_real_v25/run52",
         "docs/results/cpu_real_v26/run53", "docs/results/cpu_real_v26/run54"]
 PAPER_DENSE = {"psnr": 17.14, "ssim": 0.52, "ae": 5.93}
-tables = [pd.read_csv(f"{run}/eval_dense_plus.csv") for run in RUNS]
-tables = [t[t["image"] != "average"] for t in tables]  # the 18 images, not the table's average row (fixed session 36)
+# per_image: the 18 images without the table's average row (session 36: it was read as a 19th image)
+tables = [per_image(pd.read_csv(f"{run}/eval_dense_plus.csv")) for run in RUNS]
 for m in METRICS:
     runs = np.stack([t[m].to_numpy() for t in tables])  # (seeds, images)
     d = paired_bootstrap(runs, np.full(runs.shape[1], PAPER_DENSE[m]), m)

@@ -5,6 +5,7 @@ PYTHONPATH=src python docs/results/cpu_real_v27/seed_paired.py"""
 import numpy as np
 import pandas as pd
 
+from nircolor.comparison import per_image
 from nircolor.stats import METRICS, UNITS, paired_bootstrap
 
 PAIRS = [("docs/results/cpu_real_v27/run55", "docs/results/cpu_real_v25/run51"),
@@ -12,8 +13,7 @@ PAIRS = [("docs/results/cpu_real_v27/run55", "docs/results/cpu_real_v25/run51"),
 
 
 def scores(run: str, m: str) -> np.ndarray:
-    t = pd.read_csv(f"{run}/eval_dense_plus.csv")
-    return t.loc[t["image"] != "average", m].to_numpy()  # the 18 images, not the average row
+    return per_image(pd.read_csv(f"{run}/eval_dense_plus.csv"))[m].to_numpy()  # the 18 images
 
 
 for m in METRICS:
