@@ -1,7 +1,11 @@
 """Runs 55 and 56 (the exposure gain, seeds 0 and 1) minus runs 51 and 52 (the same recipe and seeds without it),
 paired by seed and by image: the project's bootstrap (nircolor.stats.paired_bootstrap) of the per-seed, per-image
 differences (seeds × images) against zero, resampling images and seeds. From the project root:
-PYTHONPATH=src python docs/results/cpu_real_v27/seed_paired.py"""
+PYTHONPATH=src python docs/results/cpu_real_v27/seed_paired.py
+Other runs (session 37 on): --label "A - B" A_RUN:B_RUN ... (each a folder holding eval_dense_plus.csv).
+"""
+import argparse
+
 import numpy as np
 import pandas as pd
 
@@ -16,9 +20,15 @@ def scores(run: str, m: str) -> np.ndarray:
     return per_image(pd.read_csv(f"{run}/eval_dense_plus.csv"))[m].to_numpy()  # the 18 images
 
 
+ap = argparse.ArgumentParser()
+ap.add_argument("--label", default="exposure - none")
+ap.add_argument("pairs", nargs="*", help="A_RUN:B_RUN, one per seed")
+args = ap.parse_args()
+if args.pairs:
+    PAIRS = [tuple(p.split(":")) for p in args.pairs]
 for m in METRICS:
     diff = np.stack([scores(a, m) - scores(b, m)
                      for a, b in PAIRS])  # (seeds, images)
     d = paired_bootstrap(diff, np.zeros(diff.shape[1]), m)
-    print(f"{m}: exposure - none, seed-paired, {diff.shape[0]} seeds x {diff.shape[1]} images: "
+    print(f"{m}: {args.label}, seed-paired, {diff.shape[0]} seeds x {diff.shape[1]} images: "
           f"{d.mean:+.3f}{UNITS[m]} [{d.low:+.3f}, {d.high:+.3f}]; per seed {', '.join(f'{v:+.3f}' for v in diff.mean(1))}")
