@@ -1,0 +1,28 @@
+# session 37, after runs 57 and 58 finished: their tables and clean logs, the curves, the comparisons
+# (each against lookup, the 84-epoch runs at the same seed and the least-squares paper variants), the
+# seed-paired 96 − 84 difference, and the brightness diagnostic. From anywhere, nothing else running.
+set -e; E=/work/main/docs/results/cpu_real_v28; cd $E
+source /work/main/.venv/bin/activate; export PYTHONPATH=/work/main/src:/work/main OMP_NUM_THREADS=2
+for r in 57:0 58:1; do n=${r%:*}; s=${r#*:}; mkdir -p run$n
+  cp /work/s37/e96_seed$s/eval/dense_plus/metrics.csv run$n/eval_dense_plus.csv
+  tr '\r' '\n' < /work/s37/e96_seed$s.log | grep -v "%|" | grep -v "^\s*$" > run$n/train.log
+  cp run$n/train.log run${n}_seed$s.log; done
+python ../cpu_real_v23/curves.py run57_seed0 run58_seed1 > val_curves.csv; rm run57_seed0.log run58_seed1.log
+cd /work/main
+V=docs/results/cpu_real_v12; W=docs/results/cpu_real_v13; S=docs/results/cpu_real_v19; N=docs/results/cpu_real_v25; X=docs/results/cpu_real_v26
+python -m nircolor.cli compare \
+  --table run57_96ep_seed0=$E/run57/eval_dense_plus.csv --table run51_84ep_seed0=$N/run51/eval_dense_plus.csv \
+  --table run58_96ep_seed1=$E/run58/eval_dense_plus.csv --table run52_84ep_seed1=$N/run52/eval_dense_plus.csv \
+  --data ../shared/data/vcip2020 > $E/compare_each_seed.md
+python -m nircolor.cli compare \
+  --table run57_58_96ep_seeds01=$E/run57/eval_dense_plus.csv --table run57_58_96ep_seeds01=$E/run58/eval_dense_plus.csv \
+  --table run51_54_84ep_4seeds=$N/run51/eval_dense_plus.csv --table run51_54_84ep_4seeds=$N/run52/eval_dense_plus.csv \
+  --table run51_54_84ep_4seeds=$X/run53/eval_dense_plus.csv --table run51_54_84ep_4seeds=$X/run54/eval_dense_plus.csv \
+  --table run25_27_28_baseline_lsgan_3seeds=$V/run25/eval_baseline.csv --table run25_27_28_baseline_lsgan_3seeds=$W/run27/eval_baseline.csv \
+  --table run25_27_28_baseline_lsgan_3seeds=$W/run28/eval_baseline.csv --table run29_30_39_dense_lsgan_3seeds=$W/run29/eval_dense.csv \
+  --table run29_30_39_dense_lsgan_3seeds=$W/run30/eval_dense.csv --table run29_30_39_dense_lsgan_3seeds=$S/run39/eval_dense.csv \
+  --data ../shared/data/vcip2020 > $E/compare_seeds01.md
+python docs/results/cpu_real_v27/seed_paired.py --label "96 - 84 epochs" $E/run57:$N/run51 $E/run58:$N/run52 > $E/seed_paired.txt
+python docs/results/cpu_real_v27/dark.py /work/s37/e96_seed0/packed /work/s37/e96_seed0/checkpoints/dense_plus/phase3.pt \
+  /work/s37/e96_seed1/checkpoints/dense_plus/phase3.pt > $E/dark.txt
+python docs/results/cpu_real_v26/mean_vs_paper.py $E/run57 $E/run58 > $E/mean_vs_paper.txt
