@@ -3,11 +3,7 @@
 # From anywhere, nothing else running.
 set -e; E=/work/main/docs/results/cpu_real_v27; cd $E
 source /work/main/.venv/bin/activate; export PYTHONPATH=/work/main/src:/work/main OMP_NUM_THREADS=2
-for r in 55:0 56:1; do n=${r%:*}; s=${r#*:}; mkdir -p run$n
-  cp /work/s36/exposure_seed$s/eval/dense_plus/metrics.csv run$n/eval_dense_plus.csv
-  tr '\r' '\n' < /work/s36/exposure_seed$s.log | grep -v "%|" | grep -v "^\s*$" > run$n/train.log
-  cp run$n/train.log run${n}_seed$s.log; done
-python ../cpu_real_v23/curves.py run55_seed0 run56_seed1 > val_curves.csv; rm run55_seed0.log run56_seed1.log
+bash ../collect_runs.sh . /work/s36/exposure_seed 55:0 56:1
 bash compare.sh
 for r in /work/s34/cycle1_seed0:run51 /work/s34/cycle1_seed1:run52 /work/s36/exposure_seed0:run55 /work/s36/exposure_seed1:run56; do
   d=${r%:*}; echo "== ${r#*:} ($d)"; python ../cpu_real_v24/bias.py $d/packed $d/checkpoints/dense_plus/phase3.pt 96; done > bias.txt

@@ -3,11 +3,7 @@
 # seed-paired 96 − 84 difference, and the brightness diagnostic. From anywhere, nothing else running.
 set -e; E=/work/main/docs/results/cpu_real_v28; cd $E
 source /work/main/.venv/bin/activate; export PYTHONPATH=/work/main/src:/work/main OMP_NUM_THREADS=2
-for r in 57:0 58:1; do n=${r%:*}; s=${r#*:}; mkdir -p run$n
-  cp /work/s37/e96_seed$s/eval/dense_plus/metrics.csv run$n/eval_dense_plus.csv
-  tr '\r' '\n' < /work/s37/e96_seed$s.log | grep -v "%|" | grep -v "^\s*$" > run$n/train.log
-  cp run$n/train.log run${n}_seed$s.log; done
-python ../cpu_real_v23/curves.py run57_seed0 run58_seed1 > val_curves.csv; rm run57_seed0.log run58_seed1.log
+bash ../collect_runs.sh . /work/s37/e96_seed 57:0 58:1
 cd /work/main
 V=docs/results/cpu_real_v12; W=docs/results/cpu_real_v13; S=docs/results/cpu_real_v19; N=docs/results/cpu_real_v25; X=docs/results/cpu_real_v26
 python -m nircolor.cli compare \
