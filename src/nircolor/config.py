@@ -163,6 +163,9 @@ class TrainConfig(_Section):
     batch_size: int = Field(1, ge=1)
     pool_size: int = Field(50, ge=0)
     seed: int = 0
+    # the seed of the networks' initial weights alone; null = `seed` (which also draws every
+    # epoch's data order, augmentation and pools), so the two can be told apart
+    init_seed: int | None = None
     device: Literal["auto", "cpu", "cuda"] = "auto"
     checkpoint_every: int = Field(50, ge=0)  # extra snapshot every N epochs; 0 = phase end only
     # the resume file is rewritten every N epochs (a kill redoes at most N-1 epochs); a full

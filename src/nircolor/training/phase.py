@@ -133,7 +133,7 @@ def run_phase(
 
     parallel = data_parallel()  # under torchrun: this rank's share of each global batch
     main = parallel is None or parallel.is_main  # rank 0 alone writes files and reports
-    torch.manual_seed(cfg.train.seed)
+    torch.manual_seed(cfg.train.seed if cfg.train.init_seed is None else cfg.train.init_seed)
     net = CycleGAN.build(variant, cfg, device, parallel)
     history: list[dict[str, Any]] = []
     done = 0  # epochs of this phase already finished
