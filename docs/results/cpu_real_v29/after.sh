@@ -5,21 +5,15 @@ set -e; E=/work/main/docs/results/cpu_real_v29; cd $E
 source /work/main/.venv/bin/activate; export PYTHONPATH=/work/main/src:/work/main OMP_NUM_THREADS=2
 bash ../collect_runs.sh . /work/s38/exposure_seed 59:2 60:3
 cd /work/main
-V=docs/results/cpu_real_v12; W=docs/results/cpu_real_v13; S=docs/results/cpu_real_v19
-N=docs/results/cpu_real_v25; X=docs/results/cpu_real_v26; G=docs/results/cpu_real_v27
+N=docs/results/cpu_real_v25; X=docs/results/cpu_real_v26; G=docs/results/cpu_real_v27; source docs/results/tables.sh
 python -m nircolor.cli compare \
   --table run59_exposure_seed2=$E/run59/eval_dense_plus.csv --table run53_no_exposure_seed2=$X/run53/eval_dense_plus.csv \
   --table run60_exposure_seed3=$E/run60/eval_dense_plus.csv --table run54_no_exposure_seed3=$X/run54/eval_dense_plus.csv \
   --data ../shared/data/vcip2020 > $E/compare_each_seed.md
 python -m nircolor.cli compare \
-  --table run55_56_59_60_exposure_4seeds=$G/run55/eval_dense_plus.csv --table run55_56_59_60_exposure_4seeds=$G/run56/eval_dense_plus.csv \
-  --table run55_56_59_60_exposure_4seeds=$E/run59/eval_dense_plus.csv --table run55_56_59_60_exposure_4seeds=$E/run60/eval_dense_plus.csv \
-  --table run51_54_no_exposure_4seeds=$N/run51/eval_dense_plus.csv --table run51_54_no_exposure_4seeds=$N/run52/eval_dense_plus.csv \
-  --table run51_54_no_exposure_4seeds=$X/run53/eval_dense_plus.csv --table run51_54_no_exposure_4seeds=$X/run54/eval_dense_plus.csv \
-  --table run25_27_28_baseline_lsgan_3seeds=$V/run25/eval_baseline.csv --table run25_27_28_baseline_lsgan_3seeds=$W/run27/eval_baseline.csv \
-  --table run25_27_28_baseline_lsgan_3seeds=$W/run28/eval_baseline.csv --table run29_30_39_dense_lsgan_3seeds=$W/run29/eval_dense.csv \
-  --table run29_30_39_dense_lsgan_3seeds=$W/run30/eval_dense.csv --table run29_30_39_dense_lsgan_3seeds=$S/run39/eval_dense.csv \
-  --data ../shared/data/vcip2020 > $E/compare_4seeds.md
+  $(tables run55_56_59_60_exposure_4seeds $G/run55/eval_dense_plus.csv $G/run56/eval_dense_plus.csv $E/run59/eval_dense_plus.csv $E/run60/eval_dense_plus.csv) \
+  $(tables run51_54_no_exposure_4seeds $N/run51/eval_dense_plus.csv $N/run52/eval_dense_plus.csv $X/run53/eval_dense_plus.csv $X/run54/eval_dense_plus.csv) \
+  $PV --data ../shared/data/vcip2020 > $E/compare_4seeds.md
 { python $G/seed_paired.py --label "exposure - none (seeds 2, 3)" $E/run59:$X/run53 $E/run60:$X/run54
   python $G/seed_paired.py --label "exposure - none (seeds 0-3)" $G/run55:$N/run51 $G/run56:$N/run52 $E/run59:$X/run53 $E/run60:$X/run54
 } > $E/seed_paired.txt
