@@ -134,6 +134,7 @@ class LossConfig(_Section):
     lambda_angle: float = Field(0.0, ge=0.0)  # mean per-pixel angle between RGB vectors (rad)
     lambda_edge: float = Field(0.0, ge=0.0)  # L1 between Sobel gradients
     lambda_mse: float = Field(0.0, ge=0.0)  # squared error in [0, 1] (what PSNR scores)
+    lambda_mean_colour: float = Field(0.0, ge=0.0)  # L1 between each image's mean R, G, B in [0, 1]
 
 
 class OptimConfig(_Section):

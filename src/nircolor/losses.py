@@ -44,7 +44,8 @@ def discriminator_loss(gan: GANLoss, real_logits: Tensor, fake_logits: Tensor) -
     return 0.5 * (gan(real_logits, True) + gan(fake_logits, False))
 
 
-# --- Terms beyond the paper on the NIR→RGB pair (loss.lambda_ssim, lambda_angle, lambda_edge, lambda_mse)
+# --- Terms beyond the paper on the NIR→RGB pair (loss.lambda_ssim, lambda_angle, lambda_edge, lambda_mse,
+#     lambda_mean_colour)
 # Later work on the same challenge data adds them to a CycleGAN-style objective: SSIM and an RGB
 # angle term (ColorMamba; SF-GPT trains on 10·L1 + 10·(1 − SSIM)), Sobel-gradient L1 (MCFNet).
 # All take generator outputs and targets in [-1, 1].
@@ -102,6 +103,16 @@ def squared_error_loss(translated: Tensor, registered: Tensor) -> Tensor:
     NIR leaves a pixel's colour uncertain, L1 pulls the output to the median of what it could be,
     squared error to the mean; the mean is what minimises the metric's MSE."""
     return F.mse_loss((translated + 1) / 2, (registered + 1) / 2)
+
+
+def mean_colour_loss(translated: Tensor, registered: Tensor) -> Tensor:
+    """L1 between each image's mean colour (per channel, over its pixels) in the two images mapped to
+    [0, 1], averaged over images and channels. Per-pixel L1 pulls each output towards the median of
+    what it could be; where the colours a NIR value stands for are skewed (a few bright highlights),
+    the median sits under the mean and the whole image comes out darker than its target. This term
+    is blind to where in the image the colour goes and pushes only each image's overall colour."""
+    x, y = (translated + 1) / 2, (registered + 1) / 2
+    return (x.mean(dim=(-2, -1)) - y.mean(dim=(-2, -1))).abs().mean()
 
 
 def sobel(t: Tensor) -> tuple[Tensor, Tensor]:

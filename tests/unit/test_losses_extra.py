@@ -1,4 +1,4 @@
-"""The terms beyond the paper (SSIM, RGB angle, Sobel edges, squared error) against hand-computed
+"""The terms beyond the paper (SSIM, RGB angle, Sobel edges, squared error, mean colour) against hand-computed
 values, and a weight of 0 leaving the paper's step bit for bit."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import torch
 
 from nircolor.config import load_config
 from nircolor.losses import (
-    GANLoss, angle_loss, cycle_loss, discriminator_loss, edge_loss, pair_loss, sobel, squared_error_loss, ssim_loss,
+    GANLoss, angle_loss, cycle_loss, discriminator_loss, edge_loss, mean_colour_loss, pair_loss, sobel, squared_error_loss,
+    ssim_loss,
 )  # fmt: skip
 from nircolor.training.cyclegan import CycleGAN
 
@@ -60,6 +61,24 @@ def test_edge_loss_by_hand():
     assert torch.allclose(sobel(x)[1], torch.nn.functional.conv2d(x, k.transpose(-1, -2)))
 
 
+def test_mean_colour_loss_by_hand():
+    """Only each image's mean colour counts: in [0, 1], an image whose left half is 0.2 and right half 0.6
+    (mean 0.4) against a flat 0.5 is |0.4 − 0.5| = 0.1 per channel, though every pixel is 0.1 off; a
+    second image off by +0.3 in one channel only adds 0.3 / 3, and the mean over the 2 images and 3
+    channels is (0.1·3 + 0.1) / 6."""
+    half = torch.full((1, 3, 4, 4), 0.2)
+    half[..., 2:] = 0.6
+    flat = torch.full((1, 3, 4, 4), 0.5)
+    to_pm1 = lambda t: t * 2 - 1  # noqa: E731 — the generators' range
+    assert mean_colour_loss(to_pm1(half), to_pm1(flat)).item() == pytest.approx(0.1, abs=1e-6)
+    shifted = flat.clone()
+    shifted[:, 1] += 0.3
+    got = mean_colour_loss(to_pm1(torch.cat([half, shifted])), to_pm1(torch.cat([flat, flat])))
+    assert got.item() == pytest.approx((0.1 * 3 + 0.3) / 6, abs=1e-6)
+    # a rearrangement of the same pixels costs nothing: the term sees no structure
+    assert mean_colour_loss(to_pm1(half), to_pm1(half.flip(-1))).item() == pytest.approx(0.0, abs=1e-7)
+
+
 def _paper_step(net: CycleGAN, nir, rgb, reg, gan_weight: float = 1.0):
     """The paper's objective written out independently (Eq. 1–5), one paired step, pool size 0;
     `gan_weight` scales the generators' two adversarial terms (loss.lambda_gan)."""
@@ -100,7 +119,8 @@ def _batch():
 
 def test_zero_weights_leave_the_papers_step_bit_identical():
     nir, rgb = _batch()
-    ours = _nets({"loss.lambda_ssim": 0.0, "loss.lambda_angle": 0.0, "loss.lambda_edge": 0.0, "loss.lambda_mse": 0.0})
+    ours = _nets({"loss.lambda_ssim": 0.0, "loss.lambda_angle": 0.0, "loss.lambda_edge": 0.0, "loss.lambda_mse": 0.0,
+                  "loss.lambda_mean_colour": 0.0})
     ref = copy.deepcopy(ours)
     ours.train_step(nir, rgb, rgb, "paired", torch.Generator().manual_seed(0))
     _paper_step(ref, nir, rgb, rgb)
@@ -124,14 +144,14 @@ def test_gan_weight_scales_the_generators_adversarial_terms_only(weight):
     assert any(not torch.allclose(a, b) for a, b in zip(ours.g_nir2rgb.parameters(), paper.g_nir2rgb.parameters()))
 
 
-@pytest.mark.parametrize("term", ["lambda_ssim", "lambda_angle", "lambda_edge", "lambda_mse"])
+@pytest.mark.parametrize("term", ["lambda_ssim", "lambda_angle", "lambda_edge", "lambda_mse", "lambda_mean_colour"])
 def test_each_term_changes_the_step_and_is_logged(term):
     nir, rgb = _batch()
     plain, plus = _nets({}), _nets({f"loss.{term}": 10.0})
     losses = plus.train_step(nir, rgb, rgb, "paired", torch.Generator().manual_seed(0))
     plain.train_step(nir, rgb, rgb, "paired", torch.Generator().manual_seed(0))
     name = {"lambda_ssim": "loss_ssim_rgb", "lambda_angle": "loss_angle_rgb", "lambda_edge": "loss_edge_rgb",
-            "lambda_mse": "loss_mse_rgb"}[term]
+            "lambda_mse": "loss_mse_rgb", "lambda_mean_colour": "loss_mean_colour_rgb"}[term]
     assert losses[name] > 0
     diff = [not torch.equal(a, b) for a, b in zip(plain.g_nir2rgb.parameters(), plus.g_nir2rgb.parameters())]
     assert any(diff)
@@ -156,7 +176,7 @@ def test_ssim_loss_keeps_its_precision_under_bf16_autocast():
 def test_bf16_step_with_every_term_is_finite():
     nir, rgb = _batch()
     net = _nets({"loss.lambda_ssim": 60.0, "loss.lambda_angle": 60.0, "loss.lambda_edge": 40.0,
-                 "loss.lambda_mse": 300.0, "train.precision": "bf16"})  # fmt: skip
+                 "loss.lambda_mse": 300.0, "loss.lambda_mean_colour": 30.0, "train.precision": "bf16"})  # fmt: skip
     for _ in range(3):
         losses = net.train_step(nir, rgb, rgb, "paired", torch.Generator().manual_seed(0))
         assert all(torch.isfinite(v) for v in losses.values()), losses

@@ -143,7 +143,7 @@ def test_checkpoint_is_self_describing(tiny_pack, tmp_path, tiny_cfg):
         assert key in state
     assert state["config"]["loss"] == {"gan_mode": "vanilla", "lambda_cycle": 100.0, "lambda_pair": 60.0,
                                        "lambda_gan": 1.0, "lambda_ssim": 0.0, "lambda_angle": 0.0, "lambda_edge": 0.0,
-                                       "lambda_mse": 0.0}
+                                       "lambda_mse": 0.0, "lambda_mean_colour": 0.0}
     assert state["scale"] == 1.0  # the tiny pack is at the model size
     assert state["pools"]["rgb"]["images"].shape[0] == 4  # pool filled to its size
 

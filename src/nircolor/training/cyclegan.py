@@ -9,8 +9,9 @@ Paper ↔ code:
     λ2   (pair L1 weight)           loss.lambda_pair  = 60
 
 Beyond the paper (0 = off, and 0 for the paper's variants, whose step is then unchanged bit for
-bit): loss.lambda_ssim, lambda_angle, lambda_edge and lambda_mse add 1 − SSIM, the RGB angle, Sobel
-gradient L1 and the squared error of G_A(nir) against its registered RGB to the generator objective (losses.py).
+bit): loss.lambda_ssim, lambda_angle, lambda_edge, lambda_mse and lambda_mean_colour add 1 − SSIM, the RGB
+angle, Sobel gradient L1, the squared error and the L1 between the per-image mean colours of G_A(nir) against
+its registered RGB to the generator objective (losses.py).
 train.ema_decay > 0 keeps an exponential moving average of G_A's weights beside it (`ema_nir2rgb`),
 updated after every generator step; it is what the checkpoints hand to inference. At 0 nothing of it
 exists and the step is the paper's.
@@ -33,6 +34,7 @@ from nircolor.losses import (
     cycle_loss,
     discriminator_loss,
     edge_loss,
+    mean_colour_loss,
     pair_loss,
     squared_error_loss,
     ssim_loss,
@@ -52,6 +54,7 @@ LOSS_NAMES = (
     "loss_angle_rgb",
     "loss_edge_rgb",
     "loss_mse_rgb",
+    "loss_mean_colour_rgb",
     "loss_g",
     "loss_d_rgb",
     "loss_d_nir",
@@ -121,7 +124,7 @@ class CycleGAN:
             GANLoss(cfg.loss.gan_mode), cfg.loss.lambda_cycle, cfg.loss.lambda_pair, device,
             torch.bfloat16 if resolve_precision(t.precision, device) == "bf16" else None, fmt, parallel,
             {"ssim": cfg.loss.lambda_ssim, "angle": cfg.loss.lambda_angle, "edge": cfg.loss.lambda_edge,
-             "mse": cfg.loss.lambda_mse},
+             "mse": cfg.loss.lambda_mse, "mean_colour": cfg.loss.lambda_mean_colour},
             ema, t.ema_decay, lambda_gan=cfg.loss.lambda_gan,
         )  # fmt: skip
 
@@ -245,10 +248,11 @@ class CycleGAN:
             + self.lambda_cycle * (loss_cycle_nir + loss_cycle_rgb)
             + self.lambda_pair * (loss_pair_rgb + loss_pair_nir)
         )
-        # beyond the paper: structure, colour angle, edges and squared error of G_A(nir) against its
+        # beyond the paper: structure, colour angle, edges, squared error and mean colour of G_A(nir) against its
         # registered RGB (fp32 even under autocast: SSIM's variances lose everything in bf16)
         extra = {}
-        terms = (("ssim", ssim_loss), ("angle", angle_loss), ("edge", edge_loss), ("mse", squared_error_loss))
+        terms = (("ssim", ssim_loss), ("angle", angle_loss), ("edge", edge_loss), ("mse", squared_error_loss),
+                 ("mean_colour", mean_colour_loss))
         for name, fn in terms:
             weight = self.lambda_extra.get(name, 0.0)
             if weight:
@@ -261,6 +265,7 @@ class CycleGAN:
             "loss_angle_rgb": extra["angle"],
             "loss_edge_rgb": extra["edge"],
             "loss_mse_rgb": extra["mse"],
+            "loss_mean_colour_rgb": extra["mean_colour"],
             "loss_gan_nir2rgb": loss_gan_nir2rgb,
             "loss_gan_rgb2nir": loss_gan_rgb2nir,
             "loss_cycle_nir": loss_cycle_nir,
