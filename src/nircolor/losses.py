@@ -107,10 +107,11 @@ def squared_error_loss(translated: Tensor, registered: Tensor) -> Tensor:
 
 def mean_colour_loss(translated: Tensor, registered: Tensor) -> Tensor:
     """L1 between each image's mean colour (per channel, over its pixels) in the two images mapped to
-    [0, 1], averaged over images and channels. Per-pixel L1 pulls each output towards the median of
-    what it could be; where the colours a NIR value stands for are skewed (a few bright highlights),
-    the median sits under the mean and the whole image comes out darker than its target. This term
-    is blind to where in the image the colour goes and pushes only each image's overall colour."""
+    [0, 1], averaged over images and channels. Blind to where in the image the colour goes, it pushes
+    only each image's overall colour: per-pixel L1 pulls each output towards the median of what it
+    could be, which sits under the mean where a few bright highlights skew it, and the trained models
+    come out a few levels darker than their own training targets (docs/results.md, session 39: at
+    weight 30 this term took about one level of that off)."""
     x, y = (translated + 1) / 2, (registered + 1) / 2
     return (x.mean(dim=(-2, -1)) - y.mean(dim=(-2, -1))).abs().mean()
 

@@ -80,7 +80,7 @@ class CycleGAN:
     autocast_dtype: torch.dtype | None = None  # bf16 on the fast path; None = plain fp32
     memory_format: torch.memory_format = torch.contiguous_format
     parallel: DataParallel | None = None
-    # weights of the terms beyond the paper: {"ssim": λ, "angle": λ, "edge": λ}; 0 = not computed
+    # weights of the terms beyond the paper, by name ("ssim", "angle", "edge", "mse", "mean_colour"); 0 = not computed
     lambda_extra: dict[str, float] = field(default_factory=dict)
     # EMA of g_nir2rgb's weights (train.ema_decay > 0), and how many updates it has had
     ema_nir2rgb: torch.nn.Module | None = None
@@ -248,8 +248,8 @@ class CycleGAN:
             + self.lambda_cycle * (loss_cycle_nir + loss_cycle_rgb)
             + self.lambda_pair * (loss_pair_rgb + loss_pair_nir)
         )
-        # beyond the paper: structure, colour angle, edges, squared error and mean colour of G_A(nir) against its
-        # registered RGB (fp32 even under autocast: SSIM's variances lose everything in bf16)
+        # beyond the paper: structure, colour angle, edges, squared error and mean colour of G_A(nir) against
+        # its registered RGB (fp32 even under autocast: SSIM's variances lose everything in bf16)
         extra = {}
         terms = (("ssim", ssim_loss), ("angle", angle_loss), ("edge", edge_loss), ("mse", squared_error_loss),
                  ("mean_colour", mean_colour_loss))
