@@ -21,7 +21,7 @@ import os
 torch.set_num_threads(int(os.environ.get("THREADS", 2)))
 packed, out = sys.argv[1], Path(sys.argv[2])
 train, val, _ = load_packed(packed)
-n = int(os.environ.get("N_TRAIN", len(train.paired)))  # a smaller N only for a smoke test
+n = int(os.environ.get("N_TRAIN", len(train.paired)))  # fewer: the pre-plan probe (N_TRAIN=96, offset.txt)
 nir_t, rgb_t = train.paired.nir[:n], train.paired.rgb[:n]
 for arg in sys.argv[3:]:
     name, ckpt = arg.split(":", 1)
