@@ -1,10 +1,10 @@
-# Collect finished dense_plus training runs into a results folder: each run's per-image table
-# (run<N>/eval_dense_plus.csv), its log without progress bars (run<N>/train.log), and the validation
+# Collect finished training runs (variant $VARIANT, default dense_plus) into a results folder: each run's per-image table
+# (run<N>/eval_<variant>.csv), its log without progress bars (run<N>/train.log), and the validation
 # curves of all of them (val_curves.csv, through cpu_real_v23/curves.py).
 # Usage: bash collect_runs.sh RESULTS_DIR RUN_PREFIX N:SEED ...   (run output in RUN_PREFIX<SEED>, its log in RUN_PREFIX<SEED>.log)
-set -e; R=$(cd "$1" && pwd); P=$2; shift 2; C=$(cd "$(dirname "$0")" && pwd)/cpu_real_v23/curves.py; cd "$R"; arms=()
+set -e; R=$(cd "$1" && pwd); P=$2; shift 2; V=${VARIANT:-dense_plus}; C=$(cd "$(dirname "$0")" && pwd)/cpu_real_v23/curves.py; cd "$R"; arms=()
 for r in "$@"; do n=${r%:*}; s=${r#*:}; mkdir -p run$n
-  cp $P$s/eval/dense_plus/metrics.csv run$n/eval_dense_plus.csv
+  cp $P$s/eval/$V/metrics.csv run$n/eval_$V.csv
   tr '\r' '\n' < $P$s.log | grep -v "%|" | grep -v "^\s*$" > run$n/train.log
   cp run$n/train.log run${n}_seed$s.log; arms+=(run${n}_seed$s); done
 python "$C" "${arms[@]}" > val_curves.csv
