@@ -2,7 +2,8 @@
 paired by seed and by image: the project's bootstrap (nircolor.stats.paired_bootstrap) of the per-seed, per-image
 differences (seeds × images) against zero, resampling images and seeds. From the project root:
 PYTHONPATH=src python docs/results/cpu_real_v27/seed_paired.py
-Other runs (session 37 on): --label "A - B" A_RUN:B_RUN ... (each a folder holding eval_dense_plus.csv).
+Other runs (session 37 on): --label "A - B" A_RUN:B_RUN ... (each a folder holding eval_dense_plus.csv, or, session
+40 on, a per-image table's own path ending in .csv, so that two variants' runs pair too).
 """
 import argparse
 
@@ -17,7 +18,8 @@ PAIRS = [("docs/results/cpu_real_v27/run55", "docs/results/cpu_real_v25/run51"),
 
 
 def scores(run: str, m: str) -> np.ndarray:
-    return per_image(pd.read_csv(f"{run}/eval_dense_plus.csv"))[m].to_numpy()  # the 18 images
+    table = run if run.endswith(".csv") else f"{run}/eval_dense_plus.csv"
+    return per_image(pd.read_csv(table))[m].to_numpy()  # the 18 images
 
 
 ap = argparse.ArgumentParser()
