@@ -17,8 +17,18 @@ python -m nircolor.cli compare $(tables zen4_baseline_${nb}seeds $BT) $(tables z
   --data ../shared/data/vcip2020 > $E/compare.md
 python -m nircolor.cli compare $(for r in $B $D; do n=${r%:*}; f=$(ls $E/run$n/eval_*.csv); v=$(basename $f .csv); \
   printf -- '--table run%s_%s_seed%s=%s ' $n ${v#eval_} ${r#*:} $f; done) --data ../shared/data/vcip2020 > $E/compare_each_run.md
-pairs=$(for d in $D; do s=${d#*:}; for b in $B; do [ ${b#*:} = $s ] && printf '%s:%s ' $E/run${d%:*}/eval_dense.csv $E/run${b%:*}/eval_baseline.csv; done; done)
+pairs=$(for d in $D; do s=${d#*:}; for b in $B; do [ ${b#*:} = $s ] && printf '%s:%s ' $E/run${d%:*}/eval_dense.csv $E/run${b%:*}/eval_baseline.csv; done; done; true)
 python docs/results/cpu_real_v27/seed_paired.py --label "dense - baseline (same seeds)" $pairs > $E/dense_minus_baseline.txt
 K=checkpoints; python docs/results/cpu_real_v10/s14/ae_split.py ../shared/data/vcip2020 \
   $(for r in $B; do printf 'run%s_baseline_seed%s=%s ' ${r%:*} ${r#*:} $W/baseline_seed${r#*:}/$K/baseline/phase3.pt; done) \
   $(for r in $D; do printf 'run%s_dense_seed%s=%s ' ${r%:*} ${r#*:} $W/dense_seed${r#*:}/$K/dense/phase3.pt; done) > $E/ae_split.txt
+# a diagnostic, not a recipe: the baseline's seeds' outputs averaged (two seeds fit the baseline's core inside the
+# recipe's 75 minutes while dense trains), scored as one model against lookup
+python docs/results/cpu_real_v11/s16/ensemble.py ../shared/data/vcip2020 $E/ensemble_baseline.csv \
+  $(for r in $B; do printf '%s ' $W/baseline_seed${r#*:}/$K/baseline/phase3.pt; done) > $E/ensemble_baseline.txt
+python -m nircolor.cli compare --table baseline_seeds_averaged=$E/ensemble_baseline.csv $(tables zen4_baseline_${nb}seeds $BT) \
+  --data ../shared/data/vcip2020 > $E/compare_ensemble.md
+# a diagnostic: each model's AE with each image's mean colour taken from lookup's output (no oracle) against lookup
+python docs/results/cpu_real_v32/cast_swap.py ../shared/data/vcip2020 \
+  $(for r in $B; do printf 'run%s_baseline_seed%s=%s ' ${r%:*} ${r#*:} $W/baseline_seed${r#*:}/$K/baseline/phase3.pt; done) \
+  $(for r in $D; do printf 'run%s_dense_seed%s=%s ' ${r%:*} ${r#*:} $W/dense_seed${r#*:}/$K/dense/phase3.pt; done) > $E/cast_swap.txt
