@@ -32,3 +32,9 @@ python -m nircolor.cli compare --table baseline_seeds_averaged=$E/ensemble_basel
 python docs/results/cpu_real_v32/cast_swap.py ../shared/data/vcip2020 \
   $(for r in $B; do printf 'run%s_baseline_seed%s=%s ' ${r%:*} ${r#*:} $W/baseline_seed${r#*:}/$K/baseline/phase3.pt; done) \
   $(for r in $D; do printf 'run%s_dense_seed%s=%s ' ${r%:*} ${r#*:} $W/dense_seed${r#*:}/$K/dense/phase3.pt; done) > $E/cast_swap.txt
+# goal 2's other half against these paper variants: the reference dense_plus recipe (runs 51-54, four seeds) against
+# the paper variants trained at its length
+R=$(tables run51_54_dense_plus_reference_4seeds docs/results/cpu_real_v25/run5{1,2}/eval_dense_plus.csv \
+  docs/results/cpu_real_v26/run5{3,4}/eval_dense_plus.csv)
+python -m nircolor.cli compare $R $(tables zen4_baseline_${nb}seeds $BT) $(tables zen4_dense_${nd}seeds \
+  $(for r in $D; do printf '%s ' $E/run${r%:*}/eval_dense.csv; done)) --data ../shared/data/vcip2020 > $E/compare_dense_plus.md
