@@ -121,6 +121,39 @@ def expose(images: Tensor, k: Tensor) -> Tensor:
     return (images.float() * gain).round_().clamp_(0, 255).to(torch.uint8)
 
 
+def cutmix_on(cfg: AugmentConfig) -> bool:
+    """Whether `augment.p_cutmix` asks for CutMix at all (0 = off)."""
+    return cfg.p_cutmix > 0.0
+
+
+def draw_cutmix(gen: torch.Generator, n: int, height: int, width: int, cfg: AugmentConfig) -> Tensor:
+    """n CutMix boxes (int64, CPU): rows (gate, top, left, side); gate 0 = the pair is left alone.
+
+    A square of area a·height·width, a uniform in `cfg.cutmix_area`, its side clipped to the image,
+    placed uniformly inside it."""
+    u = torch.rand(n, 4, generator=gen, dtype=torch.float64)
+    lo, hi = cfg.cutmix_area
+    side = (torch.sqrt((lo + (hi - lo) * u[:, 1]) * height * width)).round().clamp(1, min(height, width))
+    top = (u[:, 2] * (height - side + 1)).floor().clamp(max=height - side)
+    left = (u[:, 3] * (width - side + 1)).floor().clamp(max=width - side)
+    gate = (u[:, 0] < cfg.p_cutmix).to(torch.float64)
+    return torch.stack([gate, top, left, side], dim=1).long()
+
+
+def cutmix(images: Tensor, boxes: Tensor) -> Tensor:
+    """(B, H, W[, C]) with each gated sample's box filled from the previous sample (i − 1, cyclic) of the
+    *unmixed* batch; a new tensor, the input untouched. The same boxes on a pair's NIR and RGB keep
+    every pixel with its own target."""
+    out = images.clone()
+    if len(images) < 2:
+        return out
+    source = images.roll(1, dims=0)
+    for i, (gate, top, left, side) in enumerate(boxes.tolist()):
+        if gate:
+            out[i, top : top + side, left : left + side] = source[i, top : top + side, left : left + side]
+    return out
+
+
 def to_unit(images: Tensor, memory_format: torch.memory_format = torch.contiguous_format) -> Tensor:
     """uint8 (B, H, W) or (B, H, W, C) → float (B, C, H, W) in [-1, 1] (the trainer's input)."""
     t = images.unsqueeze(1) if images.ndim == 3 else images.permute(0, 3, 1, 2)

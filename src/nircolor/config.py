@@ -49,12 +49,26 @@ class AugmentConfig(_Section):
     # *and* its registered RGB together (both x·k, rounded, saturated), after the paper's
     # augmentation; unpaired RGB is left alone. [1, 1] = off: no draw, the paper's batches bit for bit.
     exposure_range: tuple[float, float] = (1.0, 1.0)
+    # Beyond the paper: CutMix on training pairs. With probability p_cutmix a pair gets a square from
+    # the batch's previous pair pasted into its NIR *and* its registered RGB at the same place (area
+    # a fraction of the image, uniform in cutmix_area), so each pasted pixel keeps its own target;
+    # unpaired RGB is left alone; batch size 1 has no other pair, so nothing changes. 0 = off: no
+    # draw, the paper's batches bit for bit.
+    p_cutmix: float = Field(0.0, ge=0.0, le=1.0)
+    cutmix_area: tuple[float, float] = (0.15, 0.5)
 
     @field_validator("contrast_range", "exposure_range")
     @classmethod
     def _ordered(cls, v: tuple[float, float], info) -> tuple[float, float]:
         if not 0.0 < v[0] <= v[1]:
             raise ValueError(f"{info.field_name} must be (low, high) with 0 < low <= high")
+        return v
+
+    @field_validator("cutmix_area")
+    @classmethod
+    def _fraction(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not 0.0 < v[0] <= v[1] <= 1.0:
+            raise ValueError("cutmix_area must be (low, high) with 0 < low <= high <= 1")
         return v
 
 

@@ -328,3 +328,37 @@ def test_expose_by_hand_and_the_gain_draw():
     assert abs(float((k < 1).float().mean()) - 0.5) < 0.02 and abs(float(k.log().mean())) < 0.01
     with pytest.raises(ValueError, match="exposure_range"):
         AugmentConfig(exposure_range=(1.2, 0.9))
+
+
+def test_cutmix_by_hand_and_the_box_draw():
+    import torch
+
+    from nircolor import augment_torch
+
+    x = torch.arange(3 * 4 * 4, dtype=torch.uint8).view(3, 4, 4)
+    boxes = torch.tensor([[1, 1, 2, 2], [0, 0, 0, 3], [1, 0, 0, 1]])  # (gate, top, left, side)
+    out = augment_torch.cutmix(x, boxes)
+    assert torch.equal(x, torch.arange(48, dtype=torch.uint8).view(3, 4, 4))  # the input is untouched
+    expect = x.clone()
+    expect[0, 1:3, 2:4] = x[2, 1:3, 2:4]  # sample 0 takes from the last one (cyclic)
+    expect[2, 0, 0] = x[1, 0, 0]  # from the unmixed sample 1, gate 0 on sample 1 itself
+    assert torch.equal(out, expect)
+    rgb = torch.stack([x, x + 1, x + 2], dim=-1)  # (B, H, W, 3): the same box on every channel
+    assert torch.equal(augment_torch.cutmix(rgb, boxes)[..., 1], expect + 1)
+    assert torch.equal(augment_torch.cutmix(x[:1], boxes[:1]), x[:1])  # one sample: nothing to paste
+    cfg = AugmentConfig(p_cutmix=0.5, cutmix_area=(0.15, 0.5))
+    assert augment_torch.cutmix_on(cfg) and not augment_torch.cutmix_on(AugmentConfig())
+    b = augment_torch.draw_cutmix(torch.Generator().manual_seed(0), 20_000, 256, 200, cfg)
+    gate, top, left, side = b.T
+    assert abs(float(gate.float().mean()) - 0.5) < 0.02
+    area = side.double() ** 2 / (256 * 200)
+    assert float(area.min()) >= 0.15 - 0.01 and float(area.max()) <= 0.5 + 0.01
+    assert abs(float(area.mean()) - 0.325) < 0.01  # uniform in the range
+    assert int(top.min()) == 0 and bool((top + side <= 256).all()) and bool((left + side <= 200).all())
+    assert int((left + side).max()) == 200  # every place inside the image can be drawn
+    with pytest.raises(ValueError, match="cutmix_area"):
+        AugmentConfig(cutmix_area=(0.6, 0.3))
+    with pytest.raises(ValueError, match="cutmix_area"):
+        AugmentConfig(cutmix_area=(0.5, 1.5))
+    with pytest.raises(ValueError):
+        AugmentConfig(p_cutmix=1.5)

@@ -103,3 +103,47 @@ def test_exposure_gain_off_leaves_the_batches_bit_for_bit(tiny_pack, tiny_cfg):
     torch.manual_seed(0)
     b = _batches_seen(CycleGAN.build("dense", explicit, torch.device("cpu")), train, explicit, "phase2", 1)
     assert all(torch.equal(x, y) for s, t in zip(a, b) for x, y in zip(s[:3], t[:3]))
+
+
+def test_cutmix_pastes_one_square_of_the_previous_pair_into_each_pairs_nir_and_rgb(tiny_pack, tiny_cfg):
+    train, _ = tiny_pack
+    on_cfg = tiny_cfg.model_copy(update={"augment": tiny_cfg.augment.model_copy(update={"p_cutmix": 1.0})})
+    assert tiny_cfg.train.batch_size >= 2 and load_config(None, {}).augment.p_cutmix == 0.0
+    for phase, index in (("phase1", 0), ("phase2", 0)):  # a paired and an unpaired epoch
+        torch.manual_seed(0)
+        off = _batches_seen(CycleGAN.build("dense", tiny_cfg, torch.device("cpu")), train, tiny_cfg, phase, index)
+        torch.manual_seed(0)
+        on = _batches_seen(CycleGAN.build("dense", on_cfg, torch.device("cpu")), train, on_cfg, phase, index)
+        assert len(on) == len(off)
+        changed = 0
+        for (n0, r0, g0, mode), (n1, r1, g1, _) in zip(off, on):
+            if len(n0) < 2:
+                assert torch.equal(n0, n1) and torch.equal(g0, g1)
+                continue
+            for i in range(len(n0)):
+                # the pixels that changed (in NIR or RGB) lie in one square and hold the previous pair's there
+                moved = (n1[i] != n0[i]).any(dim=0) | (g1[i] != g0[i]).any(dim=0)
+                for before, after in ((n0, n1), (g0, g1)):
+                    src = before.roll(1, dims=0)[i]
+                    assert torch.equal(after[i][:, moved], src[:, moved])
+                    assert torch.equal(after[i][:, ~moved], before[i][:, ~moved])
+                if moved.any():
+                    changed += 1
+                    rows, cols = moved.nonzero().T
+                    h, w = int(rows.max() - rows.min()) + 1, int(cols.max() - cols.min()) + 1
+                    assert abs(h - w) <= 1 and h * w >= 0.15 * moved.numel() * 0.5
+                if mode == "paired":
+                    assert torch.equal(r1[i], g1[i])
+                else:  # unpaired RGB is not touched
+                    assert torch.equal(r0[i], r1[i])
+        assert changed > 0
+
+
+def test_cutmix_off_leaves_the_batches_bit_for_bit(tiny_pack, tiny_cfg):
+    train, _ = tiny_pack
+    explicit = tiny_cfg.model_copy(update={"augment": tiny_cfg.augment.model_copy(update={"p_cutmix": 0.0})})
+    torch.manual_seed(0)
+    a = _batches_seen(CycleGAN.build("dense", tiny_cfg, torch.device("cpu")), train, tiny_cfg, "phase2", 1)
+    torch.manual_seed(0)
+    b = _batches_seen(CycleGAN.build("dense", explicit, torch.device("cpu")), train, explicit, "phase2", 1)
+    assert all(torch.equal(x, y) for s, t in zip(a, b) for x, y in zip(s[:3], t[:3]))

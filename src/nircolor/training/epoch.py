@@ -27,6 +27,7 @@ from nircolor.training.batches import DeviceData, iterate_batches, native_crop
 from nircolor.training.cyclegan import LOSS_NAMES, CycleGAN
 
 EXPOSURE_STREAM = 0xE1  # mixed with the epoch's seed for the exposure gains' own generator
+CUTMIX_STREAM = 0xC7  # and for CutMix's boxes
 
 
 class NonFiniteLossError(RuntimeError):
@@ -70,6 +71,10 @@ def train_epoch(
         torch.Generator().manual_seed(epoch_seed(seed, EXPOSURE_STREAM))
         if augment_torch.exposure_on(cfg.augment) else None
     )  # fmt: skip
+    cutmix_gen = (
+        torch.Generator().manual_seed(epoch_seed(seed, CUTMIX_STREAM))
+        if augment_torch.cutmix_on(cfg.augment) else None
+    )  # fmt: skip
     mode = epoch_mode(phase, index)
     lr = epoch_lr(phase, index, n_epochs, cfg.optim.lr)
     net.set_lr(lr)
@@ -91,6 +96,11 @@ def train_epoch(
         if exposure_gen is not None:  # one gain per pair, on its NIR and registered RGB alike
             k = augment_torch.draw_exposure(exposure_gen, n_global, cfg.augment)
             nir, reg = augment_torch.expose(nir, k), augment_torch.expose(reg, k)
+            if mode == "paired":
+                rgb = reg
+        if cutmix_gen is not None:  # one box per pair, on its NIR and registered RGB alike
+            boxes = augment_torch.draw_cutmix(cutmix_gen, n_global, nir.shape[1], nir.shape[2], cfg.augment)
+            nir, reg = augment_torch.cutmix(nir, boxes), augment_torch.cutmix(reg, boxes)
             if mode == "paired":
                 rgb = reg
         weight = 1.0
