@@ -63,17 +63,23 @@ def _bytes(t: torch.Tensor) -> torch.Tensor:
     return ((t + 1) * 127.5).round()
 
 
+def _off_and_on(train, cfg, phase: str, index: int, **augment) -> tuple[list, list]:
+    """What each step of one epoch was given with `cfg` and with `cfg` plus the `augment` settings, same seeds."""
+    on_cfg = cfg.model_copy(update={"augment": cfg.augment.model_copy(update=augment)})
+    seen = []
+    for c in (cfg, on_cfg):
+        torch.manual_seed(0)
+        seen.append(_batches_seen(CycleGAN.build("dense", c, torch.device("cpu")), train, c, phase, index))
+    assert len(seen[0]) == len(seen[1])
+    return seen[0], seen[1]
+
+
 def test_exposure_gain_scales_each_pairs_nir_and_rgb_by_one_factor(tiny_pack, tiny_cfg):
     from nircolor.config import load_config
 
     train, _ = tiny_pack
-    on_cfg = tiny_cfg.model_copy(update={"augment": tiny_cfg.augment.model_copy(update={"exposure_range": (0.8, 1.25)})})
     for phase, index in (("phase1", 0), ("phase2", 0)):  # a paired and an unpaired epoch
-        torch.manual_seed(0)
-        off = _batches_seen(CycleGAN.build("dense", tiny_cfg, torch.device("cpu")), train, tiny_cfg, phase, index)
-        torch.manual_seed(0)
-        on = _batches_seen(CycleGAN.build("dense", on_cfg, torch.device("cpu")), train, on_cfg, phase, index)
-        assert len(on) == len(off)
+        off, on = _off_and_on(train, tiny_cfg, phase, index, exposure_range=(0.8, 1.25))
         for (n0, r0, g0, mode), (n1, r1, g1, _) in zip(off, on):
             for i in range(len(n0)):
                 # the gain k from the brightest unsaturated NIR pixel, then checked on every pixel of both
@@ -97,24 +103,15 @@ def test_exposure_gain_scales_each_pairs_nir_and_rgb_by_one_factor(tiny_pack, ti
 
 def test_exposure_gain_off_leaves_the_batches_bit_for_bit(tiny_pack, tiny_cfg):
     train, _ = tiny_pack
-    explicit = tiny_cfg.model_copy(update={"augment": tiny_cfg.augment.model_copy(update={"exposure_range": (1.0, 1.0)})})
-    torch.manual_seed(0)
-    a = _batches_seen(CycleGAN.build("dense", tiny_cfg, torch.device("cpu")), train, tiny_cfg, "phase2", 1)
-    torch.manual_seed(0)
-    b = _batches_seen(CycleGAN.build("dense", explicit, torch.device("cpu")), train, explicit, "phase2", 1)
+    a, b = _off_and_on(train, tiny_cfg, "phase2", 1, exposure_range=(1.0, 1.0))
     assert all(torch.equal(x, y) for s, t in zip(a, b) for x, y in zip(s[:3], t[:3]))
 
 
 def test_cutmix_pastes_one_square_of_the_previous_pair_into_each_pairs_nir_and_rgb(tiny_pack, tiny_cfg):
     train, _ = tiny_pack
-    on_cfg = tiny_cfg.model_copy(update={"augment": tiny_cfg.augment.model_copy(update={"p_cutmix": 1.0})})
     assert tiny_cfg.train.batch_size >= 2 and load_config(None, {}).augment.p_cutmix == 0.0
     for phase, index in (("phase1", 0), ("phase2", 0)):  # a paired and an unpaired epoch
-        torch.manual_seed(0)
-        off = _batches_seen(CycleGAN.build("dense", tiny_cfg, torch.device("cpu")), train, tiny_cfg, phase, index)
-        torch.manual_seed(0)
-        on = _batches_seen(CycleGAN.build("dense", on_cfg, torch.device("cpu")), train, on_cfg, phase, index)
-        assert len(on) == len(off)
+        off, on = _off_and_on(train, tiny_cfg, phase, index, p_cutmix=1.0)
         changed = 0
         for (n0, r0, g0, mode), (n1, r1, g1, _) in zip(off, on):
             if len(n0) < 2:
@@ -141,9 +138,5 @@ def test_cutmix_pastes_one_square_of_the_previous_pair_into_each_pairs_nir_and_r
 
 def test_cutmix_off_leaves_the_batches_bit_for_bit(tiny_pack, tiny_cfg):
     train, _ = tiny_pack
-    explicit = tiny_cfg.model_copy(update={"augment": tiny_cfg.augment.model_copy(update={"p_cutmix": 0.0})})
-    torch.manual_seed(0)
-    a = _batches_seen(CycleGAN.build("dense", tiny_cfg, torch.device("cpu")), train, tiny_cfg, "phase2", 1)
-    torch.manual_seed(0)
-    b = _batches_seen(CycleGAN.build("dense", explicit, torch.device("cpu")), train, explicit, "phase2", 1)
+    a, b = _off_and_on(train, tiny_cfg, "phase2", 1, p_cutmix=0.0)
     assert all(torch.equal(x, y) for s, t in zip(a, b) for x, y in zip(s[:3], t[:3]))
