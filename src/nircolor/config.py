@@ -52,8 +52,8 @@ class AugmentConfig(_Section):
     # Beyond the paper: CutMix on training pairs. With probability p_cutmix a pair gets a square from
     # the batch's previous pair pasted into its NIR *and* its registered RGB at the same place (area
     # a fraction of the image, uniform in cutmix_area), so each pasted pixel keeps its own target;
-    # unpaired RGB is left alone; batch size 1 has no other pair, so nothing changes. 0 = off: no
-    # draw, the paper's batches bit for bit.
+    # unpaired RGB is left alone; it needs train.batch_size ≥ 2 (checked at load). 0 = off: no draw,
+    # the paper's batches bit for bit.
     p_cutmix: float = Field(0.0, ge=0.0, le=1.0)
     cutmix_area: tuple[float, float] = (0.15, 0.5)
 
@@ -287,6 +287,15 @@ class Config(_Section):
                 )
             if spec.overrides:
                 _apply_overrides(self, name)  # a bad override is an error at load time
+        return self
+
+    @model_validator(mode="after")
+    def _cutmix_has_a_partner(self) -> "Config":
+        if self.augment.p_cutmix > 0 and self.train.batch_size < 2:
+            raise ValueError(
+                "augment.p_cutmix pastes from another pair of the same batch, and train.batch_size is 1: "
+                "set train.batch_size to 2 or more, or augment.p_cutmix to 0"
+            )
         return self
 
     @model_validator(mode="after")

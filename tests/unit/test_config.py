@@ -122,3 +122,10 @@ def test_a_setting_the_variants_own_overrides_undo_is_named():
     cfg = load_config(REPO / "params.yaml", through)
     assert shadowed_settings(cfg, through) == []
     assert cfg.for_variant("dense_plus").loss.lambda_ssim == 0
+
+
+def test_cutmix_without_a_second_pair_in_the_batch_is_refused():
+    with pytest.raises(ConfigError, match="p_cutmix"):
+        load_config(None, {"augment.p_cutmix": 0.5, "train.batch_size": 1})
+    cfg = load_config(None, {"augment.p_cutmix": 0.5, "train.batch_size": 2})
+    assert cfg.augment.p_cutmix == 0.5 and load_config(None, {"train.batch_size": 1}).augment.p_cutmix == 0.0
