@@ -39,7 +39,8 @@ def score(cfg: Config, checkpoint: str, packed_dir: str, table_csv: str, images_
     n = int(meta["phase_average"])
     rule = "".join((", EMA weights" if meta["ema"] else "", ", mirrored-pass average" if meta["flip_average"] else "",
                     f", {n}×{n} 1-px phase average" if n > 1 else "",
-                    f", {trained_px}-px tiles every {meta['tile_stride']} px" if meta["tile_stride"] else ""))
+                    f", {trained_px}-px tiles every {meta['tile_stride']} px" if meta["tile_stride"] else "",
+                    f", colour scaled by {meta['chroma_scale']:g} around its grey" if meta["chroma_scale"] != 1 else ""))
     print(f"{meta['variant']}: trained at {trained_px} px (scale {meta['scale']:g}), scored at {scored_px} px{rule}")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     return {"psnr": float(avg["psnr"]), "ssim": float(avg["ssim"]), "ae": float(avg["ae"]),

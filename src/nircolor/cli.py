@@ -1,4 +1,4 @@
-"""The `nircolor` command line: synth, validate, train (end to end), colorize."""
+"""The `nircolor` command line: synth, validate, train (end to end), colorize, calibrate, compare, bench."""
 
 from __future__ import annotations
 
@@ -62,6 +62,12 @@ def cmd_colorize(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from nircolor.commands.calibrate import cmd_calibrate as run
+
+    return run(args)
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from nircolor.commands.compare import cmd_compare as run
 
@@ -112,6 +118,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", required=True, help="a phase checkpoint (.pt)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.set_defaults(func=cmd_colorize)
+
+    p = sub.add_parser("calibrate", help="choose a checkpoint's saturation scale on its run's held-out pairs",
+                       description="Score a checkpoint on the training pairs its run left out (ingest.limit_pairs) "
+                       "with each saturation scale (model.chroma_scale) of 0.30, 0.35, ..., 1.00 and print the one "
+                       "with the lowest mean AE; with --output, write a copy of the checkpoint that uses it. The "
+                       "validation pairs are not used.")  # fmt: skip
+    p.add_argument("--checkpoint", required=True, help="a phase checkpoint (.pt) of a run with held-out pairs")
+    p.add_argument("--packed", help="the run's packed folder (default: <run>/packed beside <run>/checkpoints)")
+    p.add_argument("--data", help="the dataset the run was trained on (default: the one its pack names)")
+    p.add_argument("-o", "--output", help="write the checkpoint with the chosen scale here (a new file)")
+    p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("compare", help="floors, paired bootstrap intervals and wins for per-image tables",
                        description="Compare per-image Table I CSVs (columns image, psnr, ssim, ae): averages, "

@@ -104,6 +104,12 @@ class ModelConfig(_Section):
     # on the stride-2 grid of the generator's first layers (aliasing). N² passes (2·N² with
     # flip_average). Read from the checkpoint by every inference path. Beyond the paper; 1 = off.
     phase_average: int = Field(1, ge=1, le=4)
+    # Inference rule: each output pixel's colour scaled by s around its own grey (the mean of its R, G,
+    # B): l + s·(y − l) (inference.scale_chroma). s < 1 guesses every colour with less confidence,
+    # which scores better where a model's colour for a new scene is wrong; choose it on training pairs
+    # the model never trained on (`nircolor calibrate`), never on the validation pairs. Read from the
+    # checkpoint by every inference path. Beyond the paper; 1 = off (the output unchanged bit for bit).
+    chroma_scale: float = Field(1.0, gt=0.0, le=1.0)
     # Inference rule: 0 = the generator runs on the whole image. s > 0 = it runs on overlapping
     # image_size×image_size tiles (the size it was trained on) placed every s px, the last flush
     # with the far edge, and the tiles' outputs are blended with a Hann window

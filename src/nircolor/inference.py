@@ -6,8 +6,8 @@ model, the validation curves): a checkpoint records the scale its generator was 
 (area averaging when smaller, bicubic when larger), colorized, and the output brought back to the
 image's own size (bicubic up, area averaging down); at scale 1 the generator runs on the image as
 it is. The checkpoint's switches add to that rule: the mirrored-pass average, the 1-px phase
-average and tiles of the training size (`model.flip_average`, `.phase_average`, `.tile_stride`;
-`colorize`). Scores are always taken at the
+average, tiles of the training size and a saturation scale (`model.flip_average`, `.phase_average`,
+`.tile_stride`, `.chroma_scale`; `colorize`). Scores are always taken at the
 validation pairs' native size, so Table I's number is what a user gets from the checkpoint."""
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ def load_generator(
     meta["ema"] = use_ema
     set_rule(g, mcfg)
     meta["flip_average"], meta["phase_average"], meta["tile_stride"] = g.flip_average, g.phase_average, g.tile_stride
+    meta["chroma_scale"] = g.chroma_scale
     return g.to(device).eval(), meta
 
 
@@ -91,6 +92,7 @@ def set_rule(g: torch.nn.Module, model: ModelConfig) -> None:
     g.phase_average = model.phase_average
     g.tile_stride = model.tile_stride
     g.tile_size = model.image_size
+    g.chroma_scale = model.chroma_scale
 
 
 def _reflect_pad(x: Tensor, pad_h: int, pad_w: int) -> Tensor:
@@ -179,11 +181,21 @@ def colorize(g: torch.nn.Module, images: Tensor) -> Tensor:
     where `g.phase_average` = N > 1 (`model.phase_average`), that averaged over the N×N grid of
     1-px translations (`phase_average`). Each generator pass is on the whole (scaled) image, or
     where `g.tile_stride` > 0 (`model.tile_stride`) on overlapping tiles of its training size,
-    blended (`tiled_translate`)."""
+    blended (`tiled_translate`). Last, where `g.chroma_scale` = s < 1 (`model.chroma_scale`), each
+    pixel's colour is scaled by s around its own grey (`scale_chroma`)."""
     n = int(getattr(g, "phase_average", 1))
-    if n > 1:
-        return phase_average(g, images, shift_offsets(n, 1))
-    return _colorize_mirrored(g, images)
+    y = phase_average(g, images, shift_offsets(n, 1)) if n > 1 else _colorize_mirrored(g, images)
+    return scale_chroma(y, float(getattr(g, "chroma_scale", 1.0)))
+
+
+def scale_chroma(rgb: Tensor, s: float) -> Tensor:
+    """(B, 3, H, W) RGB in [0, 1] with each pixel's colour scaled by s around its own grey l (the mean
+    of its R, G, B): l + s·(rgb − l). Keeps each pixel's mean; s = 1 returns the input itself, s = 0
+    the grey. For 0 <= s <= 1 the result stays in [0, 1] (a mix of the pixel and its grey)."""
+    if s == 1.0:
+        return rgb
+    grey = rgb.mean(1, keepdim=True)
+    return grey + s * (rgb - grey)
 
 
 def _colorize_mirrored(g: torch.nn.Module, images: Tensor) -> Tensor:

@@ -1,0 +1,140 @@
+"""The saturation scale (`model.chroma_scale`): the inference rule's last step, and its choice on held-out
+training pairs (`nircolor.calibrate`, `nircolor calibrate`)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from pydantic import ValidationError
+
+from nircolor.calibrate import (
+    CHROMA_GRID,
+    NoHeldOutPairs,
+    choose_scale,
+    fit_chroma_scale,
+    heldout_pairs,
+    rule_outputs,
+)
+from nircolor.cli import main
+from nircolor.config import ModelConfig
+from nircolor.data.packed import PairArrays
+from nircolor.data.validate import validate_dataset
+from nircolor.inference import colorize, load_generator, scale_chroma
+from nircolor.models import build_generator
+from nircolor.training.checkpoint import load_checkpoint
+from tests.recipes import TINY_PROFILE
+
+
+class _Colours(torch.nn.Module):
+    """NIR x in [-1, 1] → (x, −x, x/2): strong, known colours."""
+
+    size_multiple = 1
+
+    def forward(self, x):
+        return torch.cat([x, -x, x / 2], 1)
+
+
+def test_scale_chroma_by_hand():
+    rgb = torch.tensor([0.2, 0.5, 0.8, 0.9, 0.3, 0.3]).reshape(2, 3, 1, 1)
+    # pixel 1: grey 0.5 → 0.5 ± 0.5·0.3; pixel 2: grey 0.5 → 0.5 + 0.5·(0.4, −0.2, −0.2)
+    want = torch.tensor([0.35, 0.5, 0.65, 0.7, 0.4, 0.4]).reshape(2, 3, 1, 1)
+    assert torch.allclose(scale_chroma(rgb, 0.5), want, atol=1e-7)
+    assert torch.allclose(scale_chroma(rgb, 0.0), rgb.mean(1, keepdim=True).expand_as(rgb))
+    assert scale_chroma(rgb, 1.0) is rgb
+
+
+def test_a_scale_of_one_leaves_the_rule_bit_for_bit_and_another_scales_its_output():
+    g = build_generator("dense", 1, 3, ngf=4, image_size=32).eval()
+    g.flip_average, g.phase_average = True, 2
+    x = torch.rand(2, 1, 32, 32, generator=torch.Generator().manual_seed(0))
+    plain = colorize(g, x)
+    g.chroma_scale = 1.0
+    assert torch.equal(colorize(g, x), plain)
+    g.chroma_scale = 0.6
+    assert torch.allclose(colorize(g, x), scale_chroma(plain, 0.6), atol=1e-6)
+    assert not torch.allclose(colorize(g, x), plain, atol=1e-4)
+
+
+def test_the_fit_finds_a_planted_scale():
+    g = _Colours()
+    nir = np.random.default_rng(0).integers(0, 256, (5, 16, 16), dtype=np.uint8)
+    blank = PairArrays(nir, np.zeros((5, 16, 16, 3), np.uint8), tuple("abcde"))
+    target = (scale_chroma(rule_outputs(g, blank), 0.45) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+    scale, table = fit_chroma_scale(g, PairArrays(nir, target, blank.stems))
+    assert scale == pytest.approx(0.45)
+    assert list(table["chroma_scale"]) == list(CHROMA_GRID) and len(table) == 15
+    assert table["ae"].idxmin() == CHROMA_GRID.index(0.45)
+    assert table["ae"].iloc[-1] > table["ae"].min() + 1.0  # s = 1 is degrees off
+    assert getattr(g, "chroma_scale", 1.0) == 1.0  # the fit leaves the generator's own scale alone
+
+
+def test_a_tie_keeps_the_larger_scale():
+    table = pd.DataFrame({"chroma_scale": [0.5, 0.6, 0.7], "ae": [3.0, 2.0, 2.0]})
+    assert choose_scale(table) == 0.7
+
+
+def test_heldout_pairs_are_the_ones_the_pack_left_out(tiny_dataset):
+    index = validate_dataset(tiny_dataset)
+    stems = [p.stem for p in index.pairs]
+    pairs = heldout_pairs(index, {"train_stems": stems[1:5]})
+    assert pairs.stems == (stems[0], stems[5])
+    assert pairs.nir.shape[0] == 2 and pairs.rgb.shape[-1] == 3
+    with pytest.raises(NoHeldOutPairs, match="ingest.limit_pairs"):
+        heldout_pairs(index, {"train_stems": stems})
+
+
+@pytest.mark.parametrize("bad", [0.0, -0.5, 1.5])
+def test_a_scale_outside_0_to_1_is_refused(bad):
+    with pytest.raises(ValidationError, match="chroma_scale"):
+        ModelConfig(chroma_scale=bad)
+
+
+@pytest.fixture(scope="module")
+def held_out_run(tiny_dataset, tmp_path_factory):
+    out = tmp_path_factory.mktemp("heldout")
+    args = ["train", "--data", str(tiny_dataset), "--out", str(out), "--quiet", "--profile", str(TINY_PROFILE),
+            "--variant", "baseline", "--set", "ingest.limit_pairs=4"]  # fmt: skip
+    assert main(args) == 0
+    return out
+
+
+def test_calibrate_writes_a_copy_that_every_path_reads(held_out_run, tmp_path, capsys):
+    ckpt = held_out_run / "checkpoints" / "baseline" / "phase3.pt"
+    before = ckpt.read_bytes()
+    copy = tmp_path / "calibrated.pt"
+    assert main(["calibrate", "--checkpoint", str(ckpt), "-o", str(copy)]) == 0
+    printed = capsys.readouterr()
+    assert "2 held-out training pairs" in printed.err
+    chosen = float(printed.out.split("chroma_scale ")[-1].split()[0])
+    assert chosen in CHROMA_GRID
+    assert ckpt.read_bytes() == before  # the trained checkpoint is untouched
+    state = load_checkpoint(copy)
+    assert state["config"]["model"]["chroma_scale"] == chosen
+    assert len(state["chroma_fit"]["heldout_stems"]) == 2
+    g0, _ = load_generator(ckpt)
+    g1, meta = load_generator(copy)
+    assert meta["chroma_scale"] == chosen
+    x = torch.rand(1, 1, 32, 32, generator=torch.Generator().manual_seed(1))
+    assert torch.allclose(colorize(g1, x), scale_chroma(colorize(g0, x), chosen), atol=1e-6)
+
+
+def test_calibrate_refuses_to_overwrite_the_checkpoint_or_a_run_without_held_out_pairs(
+    held_out_run, tiny_dataset, tmp_path, capsys
+):
+    ckpt = held_out_run / "checkpoints" / "baseline" / "phase3.pt"
+    assert main(["calibrate", "--checkpoint", str(ckpt), "-o", str(ckpt)]) == 1
+    assert "the checkpoint itself" in capsys.readouterr().err
+    assert main(["calibrate", "--checkpoint", str(ckpt), "--packed", str(tmp_path)]) == 1
+    assert "no pack manifest" in capsys.readouterr().err
+    # the same run's pack, had it trained on all 6 pairs
+    manifest = json.loads((held_out_run / "packed" / "manifest.json").read_text())
+    manifest["train_stems"] = [p.stem for p in validate_dataset(tiny_dataset).pairs]
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["calibrate", "--checkpoint", str(ckpt), "--packed", str(full)]) == 1
+    assert "every one of the 6 training pairs was trained on" in capsys.readouterr().err
