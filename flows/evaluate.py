@@ -1,4 +1,5 @@
-"""Evaluate flow: score a variant's final generator on the validation pairs, log the table, register it."""
+"""Evaluate flow: fit the saturation scale on the held-out pairs (if any), score the variant's final generator
+on the validation pairs, log the table, register it."""
 
 from __future__ import annotations
 
@@ -9,15 +10,35 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from nircolor.calibrate import finalize_checkpoint
 from nircolor.config import Config, Variant
 from nircolor.data.io import write_png
-from nircolor.data.packed import load_packed
+from nircolor.data.packed import load_heldout, load_packed
 from nircolor.inference import evaluate_generator, load_generator
 from nircolor.training.checkpoint import load_checkpoint
 from nircolor.device import resolve_device
 
 from nircolor.fsutil import atomic_write_text as write_text_atomic
 from flows.tracking import Tracker
+
+
+@task(cache_policy=NO_CACHE)
+def calibrate(cfg: Config, checkpoint: str, packed_dir: str, final_checkpoint: str, fit_csv: str) -> dict[str, Any]:
+    """The checkpoint to score and register: the phase-3 one with the saturation scale (`model.chroma_scale`)
+    of the lowest mean AE on the pack's held-out training pairs (`ingest.holdout_pairs`); without any, a
+    byte copy. The grid's scores go to `fit_csv` (no rows without held-out pairs)."""
+    import pandas as pd
+
+    fit = finalize_checkpoint(checkpoint, load_heldout(packed_dir), final_checkpoint, resolve_device(cfg.evaluate.device))
+    grid = fit["grid"] if fit["grid"] is not None else pd.DataFrame(columns=["chroma_scale", "psnr", "ssim", "ae"])
+    write_text_atomic(fit_csv, grid.to_csv(index=False))
+    if fit["heldout_pairs"]:
+        print(grid.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        print(f"chroma_scale {fit['chroma_scale']:g}: the lowest mean AE on the {fit['heldout_pairs']} held-out "
+              f"training pairs (written into {final_checkpoint})")  # fmt: skip
+    else:
+        print(f"no held-out training pairs (ingest.holdout_pairs 0): chroma_scale stays {fit['chroma_scale']:g}")
+    return {"chroma_scale": fit["chroma_scale"], "heldout_pairs": fit["heldout_pairs"]}
 
 
 @task(cache_policy=NO_CACHE)
@@ -50,7 +71,7 @@ def score(cfg: Config, checkpoint: str, packed_dir: str, table_csv: str, images_
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)  # logging + registering is idempotent enough
 def track(cfg: Config, variant: Variant, checkpoint: str, table_csv: str, averages: dict[str, Any],
-          tags: dict[str, str]) -> dict[str, str]:  # fmt: skip
+          tags: dict[str, str], fit_csv: str) -> dict[str, str]:  # fmt: skip
     import pandas as pd
 
     from flows.registry import register_generator
@@ -60,10 +81,13 @@ def track(cfg: Config, variant: Variant, checkpoint: str, table_csv: str, averag
     parent = tracker.variant_run(variant, parent_id=prov.get("mlflow_parent_run_id"), tags=tags)
     table = pd.read_csv(table_csv)
     tracker.log_table(parent, table, f"eval/{variant}_table1.json")
+    if averages["heldout_pairs"]:
+        tracker.log_table(parent, pd.read_csv(fit_csv), f"eval/{variant}_chroma_fit.json")
     metrics = {f"val/{k}": averages[k] for k in ("psnr", "ssim", "ae")}
     tracker.log_metrics(parent, metrics)
     tracker.set_tags(parent, {"trained_px": averages["trained_px"], "scored_px": averages["scored_px"],
-                              "scale": averages["scale"]})  # fmt: skip
+                              "scale": averages["scale"], "chroma_scale": averages["chroma_scale"],
+                              "chroma_heldout_pairs": averages["heldout_pairs"]})  # fmt: skip
     version = register_generator(tracker, parent, Path(checkpoint), variant=variant,
                                  registered_model=cfg.tracking.registered_model, metrics=metrics)  # fmt: skip
     tracker.finish(parent)
@@ -73,16 +97,20 @@ def track(cfg: Config, variant: Variant, checkpoint: str, table_csv: str, averag
 
 @flow(name="evaluate", flow_run_name="{variant}", log_prints=True)
 def evaluate_flow(cfg: Config, variant: Variant, checkpoint: str, packed_dir: str, table_csv: str,
-                  images_dir: str, tags: dict[str, str]) -> dict[str, Any]:  # fmt: skip
-    """Writes the per-image table to `table_csv` and the colorized images, `<stem>_rgb.png`, into
-    `images_dir`.
+                  images_dir: str, tags: dict[str, str], final_checkpoint: str, fit_csv: str) -> dict[str, Any]:  # fmt: skip
+    """Writes `final_checkpoint` (the one scored and registered), the scale fit's grid to `fit_csv`, the
+    per-image table to `table_csv` and the colorized images, `<stem>_rgb.png`, into `images_dir`.
 
     Steps:
-    1. colorize the validation NIR images with the phase-3 generator by the inference rule (at its
+    1. choose the inference rule's saturation scale on the held-out training pairs, if the pack has
+       any (`ingest.holdout_pairs`), into a copy of the phase-3 checkpoint (the validation pairs are
+       not used for it); without any, the copy is the phase-3 checkpoint byte for byte
+    2. colorize the validation NIR images with that generator by the inference rule (at its
        training scale, brought back to native size) and score them at native size
-    2. log the per-image table and averages to the variant's MLflow run
-    3. register the NIR→RGB generator as a version of `nir-colorizer` with the variant's alias
+    3. log the per-image table, averages and the scale's fit to the variant's MLflow run
+    4. register the NIR→RGB generator as a version of `nir-colorizer` with the variant's alias
     """
-    averages = score(cfg, checkpoint, packed_dir, table_csv, images_dir)
-    registry = track(cfg, variant, checkpoint, table_csv, averages, tags)
+    fit = calibrate(cfg, checkpoint, packed_dir, final_checkpoint, fit_csv)
+    averages = {**score(cfg, final_checkpoint, packed_dir, table_csv, images_dir), **fit}
+    registry = track(cfg, variant, final_checkpoint, table_csv, averages, tags, fit_csv)
     return {**averages, **registry}

@@ -63,9 +63,9 @@ def validate(data_dir: str) -> DatasetIndex:
 
 @task(cache_policy=NO_CACHE)
 def pack(index: DatasetIndex, packed_dir: str, limit_pairs: int | None,
-         limit_online: int | None, seed: int) -> dict:  # fmt: skip
-    manifest = pack_dataset(index, packed_dir, limit_pairs=limit_pairs,
-                            limit_online=limit_online, seed=seed)  # fmt: skip
+         limit_online: int | None, seed: int, holdout_pairs: int = 0) -> dict:  # fmt: skip
+    manifest = pack_dataset(index, packed_dir, limit_pairs=limit_pairs, limit_online=limit_online,
+                            holdout_pairs=holdout_pairs, seed=seed)  # fmt: skip
     print(f"packed {manifest['counts']} at {manifest['image_size'][0]} px into {packed_dir}")
     return manifest
 
@@ -78,16 +78,17 @@ def write_report(manifest: dict, report_csv: str) -> str:
 @flow(name="ingest", log_prints=True)
 def ingest_flow(data_dir: str, packed_dir: str, report_csv: str,
                 limit_pairs: int | None = None, limit_online: int | None = None,
-                seed: int = 0) -> dict:  # fmt: skip
+                seed: int = 0, holdout_pairs: int = 0) -> dict:  # fmt: skip
     """Steps:
     1. validate the dataset in the challenge layout (all named errors, nothing dropped silently)
     2. decode and pack into .npy arrays at the data's native size (the trainer resizes to the
-       model's scale; validation stays native) with a manifest and the lookup reference
+       model's scale; validation stays native) with a manifest and the lookup reference; the
+       `holdout_pairs` training pairs kept out of training packed apart (evaluate's scale fit)
     3. write the ingest report: every file and what happened to it
     """
     t0 = time.perf_counter()
     index = validate(data_dir)
-    manifest = pack(index, packed_dir, limit_pairs, limit_online, seed)
+    manifest = pack(index, packed_dir, limit_pairs, limit_online, seed, holdout_pairs)
     write_report(manifest, report_csv)
     return {**manifest["counts"], "compute_seconds": time.perf_counter() - t0, "synthetic": manifest["synthetic"],
             "unpaired_source": manifest["unpaired_source"], "sha256": manifest["sha256"]}  # fmt: skip

@@ -25,7 +25,7 @@ def main() -> None:
             ingest_flow, run_tags("ingest"),
             data_dir=args.data, packed_dir=args.packed, report_csv=args.report,
             limit_pairs=cfg.ingest.limit_pairs, limit_online=cfg.ingest.limit_online,
-            seed=cfg.ingest.seed,
+            seed=cfg.ingest.seed, holdout_pairs=cfg.ingest.holdout_pairs,
         )  # fmt: skip
     write_json(args.metrics, result)
 

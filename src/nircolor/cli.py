@@ -120,7 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_colorize)
 
     p = sub.add_parser("calibrate", help="choose a checkpoint's saturation scale on its run's held-out pairs",
-                       description="Score a checkpoint on the training pairs its run left out (ingest.limit_pairs) "
+                       description="Score a checkpoint on the training pairs its run held out (ingest.holdout_pairs, "
+                       "packed apart; for a run without them, the pairs ingest.limit_pairs left out, read from --data) "
                        "with each saturation scale (model.chroma_scale) of 0.30, 0.35, ..., 1.00 and print the one "
                        "with the lowest mean AE; with --output, write a copy of the checkpoint that uses it. The "
                        "validation pairs are not used.")  # fmt: skip

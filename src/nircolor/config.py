@@ -217,10 +217,12 @@ class PathsConfig(_Section):
 
 
 class IngestConfig(_Section):
-    """Packing: optional CPU-scale subsets (a seeded draw; null keeps everything)."""
+    """Packing: optional CPU-scale subsets (a seeded draw; null keeps everything), and training pairs held
+    out of training to choose the inference rule's saturation scale on (0 = none: the paper's recipe)."""
 
     limit_pairs: int | None = Field(None, ge=1)
     limit_online: int | None = Field(None, ge=0)
+    holdout_pairs: int = Field(0, ge=0)
     seed: int = 0
 
 

@@ -10,7 +10,11 @@ import pandas as pd
 import pytest
 import yaml
 
+import torch
+
+from nircolor.calibrate import CHROMA_GRID, choose_scale
 from nircolor.config import _set_dotted, load_config
+from nircolor.training.checkpoint import load_checkpoint
 from tests.pipeline._project import make_project, prefect_server, project_env
 from tests.pipeline._project import run as _run
 
@@ -29,7 +33,9 @@ def prefect_api(tmp_path_factory):
 def project(tmp_path_factory, prefect_api):
     root = tmp_path_factory.mktemp("proj")
     env = project_env(root, prefect_api)
-    make_project(root, env, ["--pairs", "8", "--unpaired", "4", "--val", "2", "--size", "32"])
+    # 10 pairs: the tiny profile trains on 8 (ingest.limit_pairs) and 2 are held out for the saturation scale
+    make_project(root, env, ["--pairs", "10", "--unpaired", "4", "--val", "2", "--size", "32"],
+                 {"ingest.holdout_pairs": 2})
     first = _run(["dvc", "repro"], root, env, timeout=900)
     return root, env, first
 
@@ -45,7 +51,17 @@ def test_repro_builds_every_output(project):
             curve = pd.read_csv(art / "plots" / v / f"val_{p}.csv")  # train.val_every = 1 (tiny)
             assert list(curve.columns) == ["epoch", "psnr", "ssim", "ae"] and len(curve) == 2
         assert len(list((art / "eval" / v / "images").glob("*.png"))) == 2
-        assert json.loads((art / "eval" / v / "evaluate.json").read_text())["scored_px"] == 32
+        evaluated = json.loads((art / "eval" / v / "evaluate.json").read_text())
+        assert evaluated["scored_px"] == 32 and evaluated["heldout_pairs"] == 2
+        # evaluate scored (and registered) phase 3's weights with the scale fit on the 2 held-out pairs
+        final, trained = load_checkpoint(art / "checkpoints" / v / "final.pt"), load_checkpoint(art / "checkpoints" / v / "phase3.pt")
+        fit = pd.read_csv(art / "eval" / v / "chroma_fit.csv")
+        assert list(fit["chroma_scale"]) == list(CHROMA_GRID)
+        assert final["config"]["model"]["chroma_scale"] == evaluated["chroma_scale"] == choose_scale(fit)
+        assert trained["config"]["model"]["chroma_scale"] == 1.0
+        weights = trained["models"]["g_nir2rgb"]
+        assert all(torch.equal(final["models"]["g_nir2rgb"][k], w) for k, w in weights.items())
+        assert len(final["chroma_fit"]["heldout_stems"]) == 2
     table = (art / "reports" / "table1.md").read_text()
     assert "SYNTHETIC" in table and "baseline/psnr" in table and "dense_plus/psnr" in table
     # the floors, their rows and columns, intervals and win counts
@@ -63,6 +79,7 @@ def test_repro_builds_every_output(project):
     assert (art / "augment" / "augmentation.json").is_file() and (art / "augment" / "preview.png").is_file()
     ingest = json.loads((art / "metrics" / "ingest.json").read_text())
     assert ingest["train_pairs"] == 8 and ingest["validation_pairs"] == 2 and ingest["synthetic"]
+    assert ingest["heldout_pairs"] == 2
     assert not any(p.is_relative_to(root / "data") for p in art.rglob("*"))
 
 
@@ -192,6 +209,10 @@ def test_compare_any_two_registered_versions(project, monkeypatch):
     want = [f"{table.loc['average', f'{v}/{m}']:{fmt}}" for v in ("baseline", "dense")
             for m, fmt in (("psnr", ".2f"), ("ssim", ".3f"), ("ae", ".2f"))]
     assert cells == want
+    from flows.registry.load import load_registered
+
+    _, meta = load_registered(env["MLFLOW_TRACKING_URI"], "nir-colorizer", "dense")  # the registry holds the fitted scale
+    assert meta["chroma_scale"] == json.loads((root / "artifacts" / "eval" / "dense" / "evaluate.json").read_text())["chroma_scale"]
     by_number = compare("1", "champion", str(root / "artifacts" / "packed"), device="cpu")
     assert "1: 1 = v1" in by_number
     seeds = compare_groups({"a": ["1", "baseline"], "b": ["dense"]}, str(root / "artifacts" / "packed"), device="cpu")
@@ -202,8 +223,6 @@ def test_fast_path_and_torchrun_run_through_the_same_pipeline(project):
     """The fast-path switches and `train.nproc: 2` are params like any other: `dvc repro` reruns
     the dense chain only, each phase runs as 2 torchrun processes, and every output is there.
     (Last in the module: it leaves the project on the new params.)"""
-    from nircolor.training.checkpoint import load_checkpoint
-
     root, env, _ = project
     fast = {"train": {"precision": "bf16", "channels_last": True, "data_on_device": True, "nproc": 2,
                       "num_threads": 1}}  # fmt: skip

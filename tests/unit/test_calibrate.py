@@ -15,13 +15,15 @@ from nircolor.calibrate import (
     CHROMA_GRID,
     NoHeldOutPairs,
     choose_scale,
+    finalize_checkpoint,
     fit_chroma_scale,
     heldout_pairs,
     rule_outputs,
 )
 from nircolor.cli import main
 from nircolor.config import ModelConfig
-from nircolor.data.packed import PairArrays
+from nircolor.data.layout import DatasetError
+from nircolor.data.packed import PairArrays, _subset, load_heldout, load_packed, pack_dataset, split_pairs
 from nircolor.data.validate import validate_dataset
 from nircolor.inference import colorize, load_generator, scale_chroma
 from nircolor.models import build_generator
@@ -83,7 +85,7 @@ def test_heldout_pairs_are_the_ones_the_pack_left_out(tiny_dataset):
     pairs = heldout_pairs(index, {"train_stems": stems[1:5]})
     assert pairs.stems == (stems[0], stems[5])
     assert pairs.nir.shape[0] == 2 and pairs.rgb.shape[-1] == 3
-    with pytest.raises(NoHeldOutPairs, match="ingest.limit_pairs"):
+    with pytest.raises(NoHeldOutPairs, match="ingest.holdout_pairs"):
         heldout_pairs(index, {"train_stems": stems})
 
 
@@ -138,3 +140,100 @@ def test_calibrate_refuses_to_overwrite_the_checkpoint_or_a_run_without_held_out
     (full / "manifest.json").write_text(json.dumps(manifest))
     assert main(["calibrate", "--checkpoint", str(ckpt), "--packed", str(full)]) == 1
     assert "every one of the 6 training pairs was trained on" in capsys.readouterr().err
+
+
+# --- ingest.holdout_pairs: training pairs packed apart, and evaluate's fit on them -------------------------
+
+
+def test_holding_k_out_trains_on_what_limit_n_minus_k_would():
+    n, k = 372, 36
+    trained, held = split_pairs(n, None, k, np.random.default_rng(0), 0)
+    assert np.array_equal(trained, _subset(n, n - k, np.random.default_rng(0)))  # session 42's 336 (limit_pairs)
+    assert np.array_equal(held, np.setdiff1d(np.arange(n), trained))  # and its 36 left out
+    both, both_held = split_pairs(n, n - k, k, np.random.default_rng(0), 0)  # limit and holdout that add up to n
+    assert np.array_equal(both, trained) and np.array_equal(both_held, held)
+
+
+def test_a_holdout_next_to_a_smaller_limit_is_a_seeded_draw_of_the_rest():
+    trained, held = split_pairs(40, 10, 5, np.random.default_rng(3), 3)
+    assert len(trained) == 10 and len(held) == 5 and not set(trained) & set(held)
+    assert list(held) == sorted(held)
+    assert np.array_equal(trained, _subset(40, 10, np.random.default_rng(3)))  # the limit's draw is unchanged
+    again = split_pairs(40, 10, 5, np.random.default_rng(3), 3)[1]
+    assert np.array_equal(held, again)
+    assert not np.array_equal(held, split_pairs(40, 10, 5, np.random.default_rng(3), 4)[1])  # ingest.seed draws it
+    zero = split_pairs(40, 10, 0, np.random.default_rng(3), 3)
+    assert np.array_equal(zero[0], trained) and len(zero[1]) == 0
+
+
+@pytest.mark.parametrize("limit", [None, 3])
+def test_a_holdout_of_every_pair_is_refused_by_name(tiny_dataset, tmp_path, limit):
+    with pytest.raises(DatasetError, match="leaves none of the dataset's 6 training pairs"):
+        pack_dataset(validate_dataset(tiny_dataset), tmp_path, limit_pairs=limit, holdout_pairs=6)
+    assert not (tmp_path / "manifest.json").exists()
+
+
+def test_the_limit_is_a_cap_on_what_the_holdout_leaves():
+    capped, held = split_pairs(6, 5, 2, np.random.default_rng(0), 0)  # 5 + 2 > 6: trains on the 4 left
+    assert len(capped) == 4 and len(held) == 2 and not set(capped) & set(held)
+    assert np.array_equal(capped, split_pairs(6, None, 2, np.random.default_rng(0), 0)[0])
+
+
+def test_the_pack_keeps_held_out_pairs_apart_at_native_size(tiny_dataset, tmp_path):
+    index = validate_dataset(tiny_dataset)
+    plain = pack_dataset(index, tmp_path / "plain", limit_online=2, limit_pairs=4)
+    held = pack_dataset(index, tmp_path / "held", limit_online=2, holdout_pairs=2, image_size=16)
+    assert len(held["train_stems"]) == 4 and len(held["heldout_stems"]) == 2
+    assert not set(held["train_stems"]) & set(held["heldout_stems"])
+    # the same pack as limit_pairs 4 (6 − 2) but for the held-out pairs: trained pairs and unpaired draw alike
+    assert held["train_stems"] == plain["train_stems"] and held["online_files"] == plain["online_files"]
+    assert set(held["heldout_stems"]) == {p.stem for p in index.pairs} - set(plain["train_stems"])
+    assert plain["heldout_stems"] == [] and plain["counts"]["heldout_pairs"] == 0
+    pairs = load_heldout(tmp_path / "held")
+    assert pairs.stems == tuple(held["heldout_stems"]) and pairs.nir.shape == (2, 32, 32)  # native, not 16 px
+    want = {p.stem: p for p in index.pairs}
+    from nircolor.data.layout import load_pairs
+
+    nir, rgb = load_pairs([want[s] for s in pairs.stems])
+    assert np.array_equal(pairs.nir, nir) and np.array_equal(pairs.rgb, rgb)
+    train, _, _ = load_packed(tmp_path / "held")
+    assert train.paired.stems == tuple(held["train_stems"])
+    assert len(load_heldout(tmp_path / "plain")) == 0
+    status = {r["stem"]: r["status"] for r in held["files"] if r["role"] == "train_nir"}
+    assert all(status[s].startswith("held out") for s in pairs.stems)
+
+
+def test_finalize_copies_the_checkpoint_without_held_out_pairs_and_fits_with_them(held_out_run, tmp_path):
+    ckpt = held_out_run / "checkpoints" / "baseline" / "phase3.pt"
+    copy = finalize_checkpoint(ckpt, load_heldout(held_out_run / "packed"), tmp_path / "copy.pt")
+    assert copy == {"chroma_scale": 1.0, "heldout_pairs": 0, "grid": None}  # that pack held none out this way
+    assert (tmp_path / "copy.pt").read_bytes() == ckpt.read_bytes()
+    index = validate_dataset(json.loads((held_out_run / "packed" / "manifest.json").read_text())["root"])
+    pairs = heldout_pairs(index, json.loads((held_out_run / "packed" / "manifest.json").read_text()))
+    fit = finalize_checkpoint(ckpt, pairs, tmp_path / "fit.pt")
+    assert fit["heldout_pairs"] == 2 and fit["chroma_scale"] == choose_scale(fit["grid"])
+    g, meta = load_generator(tmp_path / "fit.pt")
+    assert meta["chroma_scale"] == fit["chroma_scale"]
+    assert load_checkpoint(tmp_path / "fit.pt")["chroma_fit"]["heldout_stems"] == list(pairs.stems)
+
+
+def test_train_with_holdout_pairs_fits_the_scale_and_scores_the_fitted_copy(tiny_dataset, tmp_path, capsys):
+    args = ["train", "--data", str(tiny_dataset), "--out", str(tmp_path), "--quiet", "--profile", str(TINY_PROFILE),
+            "--variant", "baseline", "--set", "ingest.holdout_pairs=2"]  # fmt: skip
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "2 held out (ingest.holdout_pairs)" in err and "held-out training pairs" in err
+    final = load_checkpoint(tmp_path / "checkpoints" / "baseline" / "final.pt")
+    scale = final["config"]["model"]["chroma_scale"]
+    assert scale in CHROMA_GRID and len(final["chroma_fit"]["heldout_stems"]) == 2
+    # Table I is the fitted copy's: the same numbers as evaluating final.pt
+    from nircolor.inference import evaluate_generator
+
+    g, _ = load_generator(tmp_path / "checkpoints" / "baseline" / "final.pt")
+    table, _ = evaluate_generator(g, load_packed(tmp_path / "packed")[1])
+    written = pd.read_csv(tmp_path / "eval" / "baseline" / "metrics.csv")
+    assert np.allclose(written[["psnr", "ssim", "ae"]].to_numpy(), table[["psnr", "ssim", "ae"]].to_numpy())
+    # `nircolor calibrate` reads the pack's own held-out pairs: no dataset needed
+    assert main(["calibrate", "--checkpoint", str(tmp_path / "checkpoints" / "baseline" / "phase3.pt"),
+                 "--data", str(tmp_path / "nowhere")]) == 0  # fmt: skip
+    assert f"chroma_scale {scale:g}" in capsys.readouterr().out

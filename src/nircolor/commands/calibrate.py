@@ -8,11 +8,12 @@ from pathlib import Path
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from nircolor.calibrate import NoHeldOutPairs, fit_chroma_scale, heldout_pairs, read_manifest
+    from nircolor.calibrate import NoHeldOutPairs, fit_chroma_scale, heldout_pairs, read_manifest, write_calibrated
     from nircolor.data.layout import DatasetError
+    from nircolor.data.packed import load_heldout
     from nircolor.data.validate import validate_dataset
     from nircolor.inference import load_generator
-    from nircolor.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+    from nircolor.training.checkpoint import CheckpointError, load_checkpoint
 
     ckpt = Path(args.checkpoint)
     out = Path(args.output) if args.output else None
@@ -31,22 +32,25 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"nircolor calibrate: {ckpt} was trained on another pack than {packed} (data_sha256 differs); "
               "name its run's `packed` folder with --packed", file=sys.stderr)  # fmt: skip
         return 1
-    data = Path(args.data or manifest["root"])
-    try:
-        index = validate_dataset(data)
-    except DatasetError as err:
-        print(str(err), file=sys.stderr)
-        return 1
-    unknown = sorted(set(manifest["train_stems"]) - {p.stem for p in index.pairs})
-    if unknown:
-        print(f"nircolor calibrate: {data} lacks {len(unknown)} of the pack's training pairs (first: {unknown[0]}); "
-              "is it the dataset the run was trained on?", file=sys.stderr)  # fmt: skip
-        return 1
-    try:
-        pairs = heldout_pairs(index, manifest)
-    except NoHeldOutPairs as err:
-        print(f"nircolor calibrate: {err}", file=sys.stderr)
-        return 1
+    if manifest.get("heldout_stems"):  # ingest.holdout_pairs: packed apart by the run itself
+        pairs = load_heldout(packed)
+    else:  # a run that held none out that way: the pairs ingest.limit_pairs left out, read from the dataset
+        data = Path(args.data or manifest["root"])
+        try:
+            index = validate_dataset(data)
+        except DatasetError as err:
+            print(str(err), file=sys.stderr)
+            return 1
+        unknown = sorted(set(manifest["train_stems"]) - {p.stem for p in index.pairs})
+        if unknown:
+            print(f"nircolor calibrate: {data} lacks {len(unknown)} of the pack's training pairs (first: {unknown[0]}); "
+                  "is it the dataset the run was trained on?", file=sys.stderr)  # fmt: skip
+            return 1
+        try:
+            pairs = heldout_pairs(index, manifest)
+        except NoHeldOutPairs as err:
+            print(f"nircolor calibrate: {err}", file=sys.stderr)
+            return 1
 
     g, meta = load_generator(ckpt)
     print(f"{meta['variant']} ({ckpt}): {len(pairs)} held-out training pairs, scale now {meta['chroma_scale']:g}",
@@ -55,9 +59,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"chroma_scale {scale:g} (lowest mean AE on the {len(pairs)} held-out pairs)")
     if out is not None:
-        state["config"]["model"]["chroma_scale"] = scale
-        state["chroma_fit"] = {"heldout_stems": list(pairs.stems), "grid": table.to_dict(orient="list"),
-                               "chosen": scale, "from": str(ckpt)}  # fmt: skip
-        save_checkpoint(state, out)
+        write_calibrated(state, out, scale, table, pairs.stems, ckpt)
         print(f"wrote {out}: the checkpoint with model.chroma_scale {scale:g}")
     return 0

@@ -1,4 +1,5 @@
-"""`nircolor train`: validate, pack, train three phases per variant, evaluate, write Table I."""
+"""`nircolor train`: validate, pack, train three phases per variant, fit the saturation scale on the held-out
+pairs (where `ingest.holdout_pairs` keeps some), evaluate, write Table I."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from nircolor.config import PHASES, ConfigError, load_config, load_profile, shadowed_settings
     from nircolor.data.layout import DatasetError
-    from nircolor.data.packed import load_packed, pack_dataset
+    from nircolor.calibrate import finalize_checkpoint
+    from nircolor.data.packed import load_heldout, load_packed, pack_dataset
     from nircolor.data.validate import validate_dataset
     from nircolor.device import configure_runtime, resolve_device, resolve_precision
     from nircolor.inference import evaluate_generator, load_generator
@@ -75,14 +77,20 @@ def cmd_train(args: argparse.Namespace) -> int:
         return 1
     print(index.summary(), file=sys.stderr)
     _banner("pack")
-    manifest = pack_dataset(
-        index, out / "packed", limit_pairs=cfg.ingest.limit_pairs,
-        limit_online=cfg.ingest.limit_online, seed=cfg.ingest.seed,
-    )  # fmt: skip
+    try:
+        manifest = pack_dataset(
+            index, out / "packed", limit_pairs=cfg.ingest.limit_pairs, limit_online=cfg.ingest.limit_online,
+            holdout_pairs=cfg.ingest.holdout_pairs, seed=cfg.ingest.seed,
+        )  # fmt: skip
+    except DatasetError as err:  # ingest.limit_pairs + holdout_pairs more than the dataset has
+        print(str(err), file=sys.stderr)
+        return 1
     train, val, _ = load_packed(out / "packed")
+    heldout = load_heldout(out / "packed")
     print(
         f"{len(train.paired)} training pairs, unpaired pool {train.unpaired_size} "
-        f"({manifest['unpaired_source']}), {len(val)} validation pairs", file=sys.stderr,
+        f"({manifest['unpaired_source']}), {len(val)} validation pairs"
+        + (f", {len(heldout)} held out (ingest.holdout_pairs)" if len(heldout) else ""), file=sys.stderr,
     )  # fmt: skip
 
     provenance = {"data_sha256": manifest["sha256"], "unpaired_source": manifest["unpaired_source"]}
@@ -121,8 +129,13 @@ def cmd_train(args: argparse.Namespace) -> int:
             if result.resumed_from_epoch is not None:
                 print(f"  resumed after epoch {result.resumed_from_epoch}", file=sys.stderr)
             prev = ckpt
+        final = out / "checkpoints" / variant / "final.pt"
+        fit = finalize_checkpoint(prev, heldout, final, device)
+        if fit["heldout_pairs"]:
+            print(f"{variant}: chroma_scale {fit['chroma_scale']:g}, the lowest mean AE on the {fit['heldout_pairs']} "
+                  f"held-out training pairs ({final})", file=sys.stderr)  # fmt: skip
         _banner(f"{variant} evaluate on {len(val)} validation pairs")
-        g, _ = load_generator(prev, device)
+        g, _ = load_generator(final, device)
         table, _ = evaluate_generator(g, val, device)
         eval_dir = out / "eval" / variant
         eval_dir.mkdir(parents=True, exist_ok=True)
@@ -139,5 +152,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     (out / "table1.md").write_text(md)
     print()
     print(md)
-    print(f"checkpoints: {out / 'checkpoints'}\ntables: {out / 'table1.md'}, {out / 'eval'}")
+    print(f"checkpoints: {out / 'checkpoints'} (<variant>/final.pt: the one scored, for `nircolor colorize`)\n"
+          f"tables: {out / 'table1.md'}, {out / 'eval'}")  # fmt: skip
     return 0

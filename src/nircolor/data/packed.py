@@ -79,6 +79,26 @@ def _subset(n: int, limit: int | None, rng: np.random.Generator) -> np.ndarray:
     return np.sort(rng.choice(n, size=limit, replace=False))
 
 
+def split_pairs(
+    n: int, limit_pairs: int | None, holdout_pairs: int, rng: np.random.Generator, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(trained, held-out) indices of n training pairs, each in stem order, disjoint.
+
+    The trained pairs are the seeded draw `ingest.limit_pairs` makes, a cap as always, here at most
+    n − k (null: exactly n − k), so holding k pairs out trains on the pairs `limit_pairs = n − k` would. The
+    held-out pairs are a seeded draw of `holdout_pairs` from the rest, by a generator of their own, so
+    the pack's next draw (the unpaired subset) is the one `limit_pairs` alone would leave.
+    """
+    if holdout_pairs == 0:
+        return _subset(n, limit_pairs, rng), np.arange(0)
+    if holdout_pairs >= n:
+        raise ValueError(f"ingest.holdout_pairs {holdout_pairs} leaves none of the dataset's {n} training pairs to train on")
+    trained = _subset(n, n - holdout_pairs if limit_pairs is None else min(limit_pairs, n - holdout_pairs), rng)
+    rest = np.setdiff1d(np.arange(n), trained)
+    held = np.random.default_rng([seed, 1]).choice(rest, size=holdout_pairs, replace=False)
+    return trained, np.sort(held)
+
+
 def pack_dataset(
     index: DatasetIndex,
     out_dir: str | Path,
@@ -86,6 +106,7 @@ def pack_dataset(
     image_size: int | None = None,
     limit_pairs: int | None = None,
     limit_online: int | None = None,
+    holdout_pairs: int = 0,
     seed: int = 0,
 ) -> dict:
     """Decode a validated dataset once into .npy arrays; return the manifest written beside them.
@@ -96,16 +117,23 @@ def pack_dataset(
     every score is taken. The per-intensity lookup reference (`references.fit_lookup`) is fit
     on the packed training pairs at native size and stored as `lookup.npy`. `limit_pairs` and
     `limit_online` keep a seeded subset of the training pairs / RGB-Online images (the
-    validation pairs are always kept whole). The manifest lists every file and what happened
+    validation pairs are always kept whole). `holdout_pairs` keeps that many training pairs out of
+    training (`split_pairs`) and packs them apart, at native size (`heldout_nir`, `heldout_rgb`,
+    `load_heldout`): new scenes on which evaluate chooses the inference rule's saturation scale
+    (`nircolor.calibrate`). The manifest lists every file and what happened
     to it, and is written last, so a directory without one is never taken for a finished pack.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / MANIFEST).unlink(missing_ok=True)
     rng = np.random.default_rng(seed)
-    keep_pairs = _subset(len(index.pairs), limit_pairs, rng)
+    try:
+        keep_pairs, hold = split_pairs(len(index.pairs), limit_pairs, holdout_pairs, rng, seed)
+    except ValueError as err:
+        raise DatasetError([Problem(index.root, str(err))], root=index.root) from None
     keep_online = _subset(len(index.unpaired_rgb), limit_online, rng)
     pairs = [index.pairs[i] for i in keep_pairs]
+    held_pairs = [index.pairs[i] for i in hold]
     online_paths = [index.unpaired_rgb[i] for i in keep_online]
     native = index.image_size[0]
     size = image_size or native
@@ -114,6 +142,7 @@ def pack_dataset(
         train_nir, train_rgb = load_pairs(pairs)
         val_nir, val_rgb = load_pairs(index.validation)
         online = load_rgb(online_paths) if online_paths else np.zeros((0, *train_rgb.shape[1:]), np.uint8)
+        held_nir, held_rgb = load_pairs(held_pairs) if held_pairs else (None, None)
     except ImageError as err:
         # validate_dataset decoded every file already; a file that fails now changed in between.
         reason = f"{err.reason} (found while packing, after validation passed: did the file change?)"
@@ -126,13 +155,15 @@ def pack_dataset(
         "val_rgb": val_rgb,
         "lookup": fit_lookup(train_nir, train_rgb),
     }
+    if held_pairs:  # only then: a pack without held-out pairs keeps the digest it always had
+        arrays |= {"heldout_nir": held_nir, "heldout_rgb": held_rgb}
     digest = hashlib.sha256()
     for name, arr in arrays.items():
         _save_npy(out / f"{name}.npy", arr)
         digest.update(name.encode())
         digest.update(arr.tobytes())
 
-    files = _file_report(index, keep_pairs, keep_online, limit_pairs, limit_online)
+    files = _file_report(index, keep_pairs, keep_online, limit_pairs, limit_online, hold)
     manifest = {
         "root": str(index.root),
         "synthetic": index.is_synthetic,
@@ -140,11 +171,13 @@ def pack_dataset(
         "image_size": [size, size],
         "scale": size / native,  # the generator's scale (TrainArrays.scale)
         "train_stems": [p.stem for p in pairs],
+        "heldout_stems": [p.stem for p in held_pairs],
         "val_stems": [p.stem for p in index.validation],
         "online_files": [p.name for p in online_paths],
         "counts": {
             "train_pairs": len(pairs),
             "train_pairs_available": len(index.pairs),
+            "heldout_pairs": len(held_pairs),
             "online": len(online_paths),
             "online_available": len(index.unpaired_rgb),
             "validation_pairs": len(index.validation),
@@ -161,13 +194,15 @@ def pack_dataset(
 
 def _file_report(
     index: DatasetIndex, keep_pairs: np.ndarray, keep_online: np.ndarray,
-    limit_pairs: int | None, limit_online: int | None,
+    limit_pairs: int | None, limit_online: int | None, hold: np.ndarray,
 ) -> list[dict[str, str]]:  # fmt: skip
     """One row per file found: its role and what ingest did with it (nothing is dropped silently)."""
     rows: list[dict[str, str]] = []
     kept = set(int(i) for i in keep_pairs)
+    held = set(int(i) for i in hold)
     for i, pair in enumerate(index.pairs):
-        status = "packed" if i in kept else f"left out (ingest.limit_pairs={limit_pairs} subset)"
+        status = ("packed" if i in kept else "held out (ingest.holdout_pairs: packed apart, not trained on)"
+                  if i in held else f"left out (ingest.limit_pairs={limit_pairs} subset)")  # fmt: skip
         rows.append({"path": str(pair.nir), "role": "train_nir", "stem": pair.stem, "status": status})
         rows.append({"path": str(pair.rgb), "role": "train_rgb", "stem": pair.stem, "status": status})
     kept = set(int(i) for i in keep_online)
@@ -192,6 +227,17 @@ def load_lookup(out_dir: str | Path) -> np.ndarray:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: missing; the pack predates the reference rows (run ingest again)")
     return np.load(path)
+
+
+def load_heldout(out_dir: str | Path) -> PairArrays:
+    """The pack's held-out training pairs (`ingest.holdout_pairs`), native size; none: an empty set."""
+    out = Path(out_dir)
+    if not (out / MANIFEST).is_file():
+        raise FileNotFoundError(f"{out}: no {MANIFEST}; not a finished pack (run ingest again)")
+    stems = tuple(json.loads((out / MANIFEST).read_text()).get("heldout_stems", ()))
+    if not stems:
+        return PairArrays(np.zeros((0, 0, 0), np.uint8), np.zeros((0, 0, 0, 3), np.uint8), ())
+    return PairArrays(_load(out, "heldout_nir", False), _load(out, "heldout_rgb", False), stems)
 
 
 def load_packed(out_dir: str | Path, *, mmap: bool = True) -> tuple[TrainArrays, PairArrays, dict]:
