@@ -233,7 +233,36 @@ def test_train_with_holdout_pairs_fits_the_scale_and_scores_the_fitted_copy(tiny
     table, _ = evaluate_generator(g, load_packed(tmp_path / "packed")[1])
     written = pd.read_csv(tmp_path / "eval" / "baseline" / "metrics.csv")
     assert np.allclose(written[["psnr", "ssim", "ae"]].to_numpy(), table[["psnr", "ssim", "ae"]].to_numpy())
+    # colorize with phase 3's checkpoint says that final.pt is what Table I scored, where the two differ
+    from nircolor.data.io import write_png
+
+    write_png(tmp_path / "in" / "a_nir.png", np.full((32, 32), 128, np.uint8))
+    capsys.readouterr()
+    phase3 = tmp_path / "checkpoints" / "baseline" / "phase3.pt"
+    assert main(["colorize", str(tmp_path / "in"), "-o", str(tmp_path / "o1"), "--checkpoint", str(phase3)]) == 0
+    said = capsys.readouterr().err
+    assert ("final.pt is what evaluate scored" in said) == (scale != 1.0)
+    assert main(["colorize", str(tmp_path / "in"), "-o", str(tmp_path / "o2"), "--checkpoint",
+                 str(tmp_path / "checkpoints" / "baseline" / "final.pt")]) == 0  # fmt: skip
+    assert "evaluate scored" not in capsys.readouterr().err
     # `nircolor calibrate` reads the pack's own held-out pairs: no dataset needed
     assert main(["calibrate", "--checkpoint", str(tmp_path / "checkpoints" / "baseline" / "phase3.pt"),
                  "--data", str(tmp_path / "nowhere")]) == 0  # fmt: skip
     assert f"chroma_scale {scale:g}" in capsys.readouterr().out
+
+
+def test_colorize_with_a_phase_checkpoint_names_the_scored_final_one(held_out_run, tmp_path):
+    from nircolor.calibrate import write_calibrated
+    from nircolor.commands.colorize import _scored_sibling_note
+
+    run = tmp_path / "checkpoints" / "baseline"
+    run.mkdir(parents=True)
+    phase3 = run / "phase3.pt"
+    phase3.write_bytes((held_out_run / "checkpoints" / "baseline" / "phase3.pt").read_bytes())
+    assert _scored_sibling_note(phase3, 1.0) is None  # no final.pt beside it
+    table = pd.DataFrame({"chroma_scale": [0.5], "psnr": [0.0], "ssim": [0.0], "ae": [0.0]})
+    write_calibrated(load_checkpoint(phase3), run / "final.pt", 0.5, table, ("a",), phase3)
+    note = _scored_sibling_note(phase3, 1.0)
+    assert "chroma_scale 0.5" in note and f"--checkpoint {run / 'final.pt'}" in note
+    assert _scored_sibling_note(run / "final.pt", 0.5) is None
+    assert _scored_sibling_note(phase3, 0.5) is None  # the same colours: nothing to say

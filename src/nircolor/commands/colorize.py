@@ -58,6 +58,24 @@ def _claim_outputs(files: list[Path]) -> tuple[dict[Path, str], list[tuple[Path,
     return names, problems
 
 
+def _scored_sibling_note(checkpoint: Path, chroma_scale: float) -> str | None:
+    """A phase checkpoint beside the run's final.pt (what evaluate scored and registered: the same weights with
+    the saturation scale fit on held-out pairs) colours differently from the table: say so, and which to use."""
+    final = checkpoint.parent / "final.pt"
+    if checkpoint.name == "final.pt" or not final.is_file():
+        return None
+    from nircolor.training.checkpoint import CheckpointError, load_checkpoint
+
+    try:
+        theirs = float(load_checkpoint(final)["config"]["model"].get("chroma_scale", 1.0))
+    except (CheckpointError, KeyError, TypeError, ValueError):
+        return None
+    if theirs == chroma_scale:
+        return None
+    return (f"note: {final} is what evaluate scored (Table I) and registered, with chroma_scale {theirs:g} fit on "
+            f"held-out pairs; {checkpoint.name} colours at {chroma_scale:g}. Pass --checkpoint {final} for Table I's colours")
+
+
 def cmd_colorize(args: argparse.Namespace) -> int:
     """Colorize every usable input; list each unusable one on its own line and exit 1 if there was any.
 
@@ -115,6 +133,9 @@ def cmd_colorize(args: argparse.Namespace) -> int:
     except (CheckpointError, RuntimeError) as err:
         print(f"nircolor colorize: {err}", file=sys.stderr)
         return 1
+    note = _scored_sibling_note(Path(args.checkpoint), float(meta["chroma_scale"]))
+    if note:
+        print(f"nircolor colorize: {note}", file=sys.stderr)
     out = Path(args.output)
     try:
         out.mkdir(parents=True, exist_ok=True)
