@@ -140,12 +140,19 @@ def _flat(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def scale_line(result: dict[str, Any]) -> str:
     """'trained at 64 px, scored at 256 px' for one variant's evaluate result; a scale other than
-    the two sizes' ratio (native crops, crop_scale) is named: 'trained at 128 px (scale 2), …'."""
+    the two sizes' ratio (native crops, crop_scale) is named: 'trained at 128 px (scale 2), …'; so is
+    a saturation scale other than 1: '…, colour × 0.45 (fit on 36 held-out pairs)'."""
     trained, scored, scale = result.get("trained_px", "?"), result.get("scored_px", "?"), result.get("scale")
     named = ""
     if scale is not None and isinstance(trained, int) and isinstance(scored, int) and scale != trained / scored:
         named = f" (scale {scale:g})"
-    return f"trained at {trained} px{named}, scored at {scored} px"
+    chroma, held = result.get("chroma_scale", 1.0), result.get("heldout_pairs", 0)
+    colour = ""
+    if held:
+        colour = f", colour × {chroma:g} (fit on {held} held-out pairs)"
+    elif chroma != 1.0:
+        colour = f", colour × {chroma:g} (set in the checkpoint)"
+    return f"trained at {trained} px{named}, scored at {scored} px{colour}"
 
 
 @flow(name="compare", log_prints=True)
@@ -179,8 +186,10 @@ def compare_flow(cfg: Config, eval_tables: dict[str, str], eval_images: dict[str
     fig3 = build_fig3(eval_images, packed_dir, lookup_outputs, out["fig3_png"], cfg.compare.fig3_images)
     columns = " | ".join(["NIR", *results, "lookup", "ground truth"])
     facts = {
-        "data": f"{data_label}, {manifest['counts']['train_pairs']} training pairs "
-                f"(native {manifest['source_size'][0]} px, sha256 {manifest['sha256'][:12]})",
+        "data": f"{data_label}, {manifest['counts']['train_pairs']} training pairs"
+                + (f" and {held} held out of training for the saturation scale"
+                   if (held := manifest["counts"].get("heldout_pairs", 0)) else "")
+                + f" (native {manifest['source_size'][0]} px, sha256 {manifest['sha256'][:12]})",
         "scales": "; ".join(f"{v}: {s}" for v, s in scales.items()),
         "unpaired RGB pool": manifest["unpaired_source"],
         "champion": f"{comparison.champion_line} (registry alias @champion)",

@@ -67,6 +67,7 @@ def test_repro_builds_every_output(project):
     # the floors, their rows and columns, intervals and win counts
     assert "lookup (reference, no training)" in table and "gray (reference, no training)" in table
     assert "lookup/psnr" in table and "gray/ae" in table and "trained at 32 px, scored at 32 px" in table
+    assert table.count("(fit on 2 held-out pairs)") == 3  # each variant's line names its saturation scale
     assert "dense − baseline, PSNR" in table and "dense_plus − lookup, AE" in table and "wins" in table
     assert "champion: " in table
     comparisons = pd.read_csv(art / "reports" / "comparisons.csv")

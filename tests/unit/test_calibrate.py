@@ -199,6 +199,8 @@ def test_the_pack_keeps_held_out_pairs_apart_at_native_size(tiny_dataset, tmp_pa
     train, _, _ = load_packed(tmp_path / "held")
     assert train.paired.stems == tuple(held["train_stems"])
     assert len(load_heldout(tmp_path / "plain")) == 0
+    pack_dataset(index, tmp_path / "held", limit_online=2)  # packed again into the folder, none held out
+    assert len(load_heldout(tmp_path / "held")) == 0 and not list((tmp_path / "held").glob("heldout_*"))
     status = {r["stem"]: r["status"] for r in held["files"] if r["role"] == "train_nir"}
     assert all(status[s].startswith("held out") for s in pairs.stems)
 

@@ -157,6 +157,9 @@ def pack_dataset(
     }
     if held_pairs:  # only then: a pack without held-out pairs keeps the digest it always had
         arrays |= {"heldout_nir": held_nir, "heldout_rgb": held_rgb}
+    else:  # nor the files of an earlier pack into this folder that held some out
+        for name in ("heldout_nir", "heldout_rgb"):
+            (out / f"{name}.npy").unlink(missing_ok=True)
     digest = hashlib.sha256()
     for name, arr in arrays.items():
         _save_npy(out / f"{name}.npy", arr)
