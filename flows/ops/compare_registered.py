@@ -50,8 +50,9 @@ def compare_groups(groups: dict[str, list[str]], packed: str, *, registered_mode
             g, meta = load_registered(tracker, registered_model, ref, device=str(dev))
             table, _ = evaluate_generator(g, val, dev)
             runs[label].append(table)
+            colour = f", colour × {meta['chroma_scale']:g}" if meta.get("chroma_scale", 1.0) != 1.0 else ""
             described.append(f"{label}: {ref.removeprefix('@')} = v{meta['version']} ({meta['variant']}, "
-                             f"trained at {meta['trained_px']} px, scored at {val.nir.shape[1]} px)")  # fmt: skip
+                             f"trained at {meta['trained_px']} px, scored at {val.nir.shape[1]} px{colour})")  # fmt: skip
     comparison = compare_tables(runs, score_references(val, load_lookup(packed)))
     means = {}
     for label, tables in runs.items():

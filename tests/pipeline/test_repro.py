@@ -213,7 +213,9 @@ def test_compare_any_two_registered_versions(project, monkeypatch):
     from flows.registry.load import load_registered
 
     _, meta = load_registered(env["MLFLOW_TRACKING_URI"], "nir-colorizer", "dense")  # the registry holds the fitted scale
-    assert meta["chroma_scale"] == json.loads((root / "artifacts" / "eval" / "dense" / "evaluate.json").read_text())["chroma_scale"]
+    fitted = json.loads((root / "artifacts" / "eval" / "dense" / "evaluate.json").read_text())["chroma_scale"]
+    assert meta["chroma_scale"] == fitted
+    assert (f"colour × {fitted:g})" in md) == (fitted != 1.0)  # and the comparison names it
     by_number = compare("1", "champion", str(root / "artifacts" / "packed"), device="cpu")
     assert "1: 1 = v1" in by_number
     seeds = compare_groups({"a": ["1", "baseline"], "b": ["dense"]}, str(root / "artifacts" / "packed"), device="cpu")
