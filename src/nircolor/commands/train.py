@@ -82,7 +82,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             index, out / "packed", limit_pairs=cfg.ingest.limit_pairs, limit_online=cfg.ingest.limit_online,
             holdout_pairs=cfg.ingest.holdout_pairs, seed=cfg.ingest.seed,
         )  # fmt: skip
-    except DatasetError as err:  # ingest.limit_pairs + holdout_pairs more than the dataset has
+    except DatasetError as err:  # ingest.holdout_pairs that leaves no pair to train on
         print(str(err), file=sys.stderr)
         return 1
     train, val, _ = load_packed(out / "packed")
