@@ -32,9 +32,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"nircolor calibrate: {ckpt} was trained on another pack than {packed} (data_sha256 differs); "
               "name its run's `packed` folder with --packed", file=sys.stderr)  # fmt: skip
         return 1
-    if manifest.get("heldout_stems"):  # ingest.holdout_pairs: packed apart by the run itself
-        pairs = load_heldout(packed)
-    else:  # a run that held none out that way: the pairs ingest.limit_pairs left out, read from the dataset
+    pairs = load_heldout(packed)  # ingest.holdout_pairs: packed apart by the run itself
+    if not len(pairs):  # a run that held none out that way: the pairs ingest.limit_pairs left out, from the dataset
         data = Path(args.data or manifest["root"])
         try:
             index = validate_dataset(data)
