@@ -11,10 +11,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from nircolor.config import Config, Phase, Variant
-from nircolor.data.packed import load_packed
+from nircolor.data.packed import load_heldout, load_packed
 from nircolor.device import resolve_device, resolve_precision
 from nircolor.training.checkpoint import load_checkpoint
-from nircolor.training.phase import resume_path, run_phase, snapshot_path
+from nircolor.training.phase import resume_path, run_phase, snapshot_path, starts_line
 
 from flows.tracking.spool import SpooledRun, drain, spool_path
 from flows.tracking import Tracker
@@ -68,6 +68,7 @@ def train(cfg: Config, variant: Variant, phase: Phase, packed_dir: str, checkpoi
     # server went down after open_runs
     tracker = Tracker(cfg.tracking.experiment, connect=False)
     train_arrays, val, _ = load_packed(packed_dir)
+    heldout = load_heldout(packed_dir)  # empty unless ingest.holdout_pairs; chooses among train.starts
     out = Path(checkpoint)
     init_path = Path(init) if init else None
     mlflow_run = SpooledRun(tracker, runs["mlflow_run_id"], spool_path(out), warn=logger.warning)
@@ -96,12 +97,16 @@ def train(cfg: Config, variant: Variant, phase: Phase, packed_dir: str, checkpoi
         else:
             result = run_phase(phase, variant=variant, cfg=cfg, data=train_arrays, out=out, init=init_path,
                                on_epoch_end=on_epoch_end, progress=True,
-                               provenance={**provenance, **runs}, val=val)  # fmt: skip
+                               provenance={**provenance, **runs}, val=val, heldout=heldout)  # fmt: skip
     except BaseException:
         mlflow_run.finish("FAILED")  # a rerun resumes it and reopens the run
         mlflow_run.close()
         raise
     compute = time.perf_counter() - t0
+    if result.start is not None:  # train.starts > 1: which seed phase 1 kept, and why
+        logger.info(f"{variant} {phase}: {starts_line(result.start)}")
+        mlflow_run.set_tags({"start_seed": result.start["seed"], "start_seeds": result.start["seeds"],
+                             f"start_heldout_{result.start['metric']}": result.start["scores"]})  # fmt: skip
     if cfg.tracking.log_checkpoints:
         mlflow_run.log_artifact(result.checkpoint, "checkpoints")
     mlflow_run.finish()

@@ -207,6 +207,11 @@ class TrainConfig(_Section):
     # generator step with this decay (warmed up: min(decay, (1 + n) / (10 + n)) at the n-th
     # update); checkpoints carry it and every inference path uses it. 0 = off (the paper's).
     ema_decay: float = Field(0.0, ge=0.0, lt=1.0)
+    # Beyond the paper: phase 1 first trains `starts` starts (seeds seed, seed + 1, …) for `start_epochs`
+    # epochs each and goes on with the one that scores best on the held-out training pairs
+    # (ingest.holdout_pairs) by compare.metric; 1 = one start (the paper's)
+    starts: int = Field(1, ge=1)
+    start_epochs: int = Field(0, ge=0)
 
 
 class PathsConfig(_Section):
@@ -304,6 +309,23 @@ class Config(_Section):
                 "augment.p_cutmix pastes from another pair of the same batch, and train.batch_size is 1: "
                 "set train.batch_size to 2 or more, or augment.p_cutmix to 0"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _starts_have_a_choice(self) -> "Config":
+        t = self.train
+        if t.starts > 1 and not 1 <= t.start_epochs <= self.schedule.phase1:
+            raise ValueError(
+                f"train.starts = {t.starts} trains each start train.start_epochs epochs of phase 1, which has "
+                f"{self.schedule.phase1}: set train.start_epochs between 1 and schedule.phase1"
+            )
+        if t.starts > 1 and self.ingest.holdout_pairs == 0:
+            raise ValueError(
+                f"train.starts = {t.starts} chooses among starts on held-out training pairs: set "
+                "ingest.holdout_pairs above 0, or train.starts to 1"
+            )
+        if t.starts > 1 and t.nproc > 1:
+            raise ValueError("train.starts > 1 runs in one process: set train.nproc to 1")
         return self
 
     @model_validator(mode="after")

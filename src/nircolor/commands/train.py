@@ -53,7 +53,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from nircolor.device import configure_runtime, resolve_device, resolve_precision
     from nircolor.inference import evaluate_generator, load_generator
     from nircolor.report import side_by_side, to_markdown
-    from nircolor.training.phase import run_phase
+    from nircolor.training.phase import run_phase, starts_line
 
     overrides = _parse_overrides(args.set)
     try:
@@ -109,7 +109,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             def log_epoch(epoch: int, rec: dict[str, Any]) -> None:
                 if not args.quiet:  # tqdm.write keeps the line above the progress bar
                     tqdm.write(
-                        f"  epoch {epoch:4d} {rec['mode']:8s} lr {rec['lr']:.2e} "
+                        (f"  start {rec['start']}" if "start" in rec else "")
+                        + f"  epoch {epoch:4d} {rec['mode']:8s} lr {rec['lr']:.2e} "
                         f"G {rec['loss_g']:.3f} pair_rgb {rec['loss_pair_rgb']:.4f} "
                         f"D {rec['loss_d_rgb']:.3f}/{rec['loss_d_nir']:.3f} "
                         f"{rec['images_per_s']:.1f} img/s"
@@ -124,8 +125,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             configure_runtime(vcfg.train, resolve_device(vcfg.train.device))  # threads, cudnn, dynamo
             result = run_phase(
                 phase, variant=variant, cfg=vcfg, data=train, out=ckpt, init=prev,
-                on_epoch_end=log_epoch, progress=not args.quiet, provenance=provenance, val=val,
+                on_epoch_end=log_epoch, progress=not args.quiet, provenance=provenance, val=val, heldout=heldout,
             )  # fmt: skip
+            if result.start is not None and phase == "phase1" and result.resumed_from_epoch is None:
+                print(f"  {starts_line(result.start)}", file=sys.stderr)
             if result.resumed_from_epoch is not None:
                 print(f"  resumed after epoch {result.resumed_from_epoch}", file=sys.stderr)
             prev = ckpt

@@ -47,6 +47,9 @@ class PhaseResult:
     checkpoint: Path
     history: list[dict[str, Any]]
     resumed_from_epoch: int | None
+    # train.starts > 1: the seeds tried, their held-out scores and the chosen index (phase 1 writes it,
+    # phases 2 and 3 carry it on); None for a single start
+    start: dict[str, Any] | None = None
 
 
 def resume_path(out: Path) -> Path:
@@ -113,6 +116,7 @@ def run_phase(
     progress: bool = True,
     provenance: dict[str, str] | None = None,
     val: PairArrays | None = None,
+    heldout: PairArrays | None = None,
 ) -> PhaseResult:
     """Train one phase and write its checkpoint to `out`.
 
@@ -124,6 +128,8 @@ def run_phase(
     With `val` and `train.val_every` = N > 0, every N-th epoch (and the phase's last) also scores
     the validation pairs by the inference rule (`inference.evaluate_generator`) and adds
     `val_psnr`, `val_ssim`, `val_ae` and `val_seconds` to its record.
+    `heldout`: the pack's held-out training pairs, which choose among phase 1's starts
+    (`train.starts` > 1; module docstring).
     """
     out = Path(out)
     device = resolve_device(cfg.train.device)
@@ -138,6 +144,7 @@ def run_phase(
     history: list[dict[str, Any]] = []
     done = 0  # epochs of this phase already finished
     resumed_from: int | None = None
+    start: dict[str, Any] | None = None  # the starts' record (train.starts > 1)
     rpath = resume_path(out)
     if main:
         _remove_partial_writes(out)  # temporaries of saves a kill cut short
@@ -156,6 +163,7 @@ def run_phase(
         done = state["epoch"] - first_epoch
         history = list(state.get("history", []))
         resumed_from = state["epoch"]
+        start = state.get("start")
     elif phase != "phase1":
         if init is None:
             raise ValueError(f"{phase} needs the previous phase's checkpoint (init=...)")
@@ -173,14 +181,24 @@ def run_phase(
                 f"epoch {first_epoch}; were schedule changed between phases?"
             )
         net.load_state_dict(state)
+        start = state.get("start")
 
     aug = build_augmentation(cfg.augment, cfg.model.image_size)
     dev_data = DeviceData(data, cfg.augment, cfg.model, device) if cfg.train.data_on_device else None
-    bar = _progress_bar(progress and main, n_epochs, done, phase, variant)
+    trials = phase == "phase1" and cfg.train.starts > 1 and resumed_from is None
+    extra = (cfg.train.starts - 1) * cfg.train.start_epochs if trials else 0
+    bar = _progress_bar(progress and main, n_epochs + extra, done, phase, variant)
+    if trials:
+        net, history, start = _try_starts(
+            variant, cfg, data, aug, dev_data, heldout, val, device, parallel, bar,
+            on_epoch_end if main else None,
+        )  # fmt: skip
+        done = cfg.train.start_epochs
+    run_cfg = start_config(cfg, start["chosen"]) if start else cfg  # its seed draws every epoch from here on
     for k in range(done, n_epochs):
         epoch = first_epoch + k + 1  # 1-based global epoch number
         record = train_epoch(
-            net, data=data, cfg=cfg, aug=aug, phase=phase, index=k, n_epochs=n_epochs, epoch=epoch,
+            net, data=data, cfg=run_cfg, aug=aug, phase=phase, index=k, n_epochs=n_epochs, epoch=epoch,
             device_data=dev_data, bar=bar,
         )  # fmt: skip
         last = k == n_epochs - 1
@@ -190,7 +208,7 @@ def run_phase(
         every = cfg.train.checkpoint_every
         snapshot = bool(every and epoch % every == 0 and not last)
         if main and (last or snapshot or (k + 1 - done) % cfg.train.resume_every == 0):
-            state = _phase_state(net, variant, phase, epoch, last, cfg, history, provenance, data.scale)
+            state = _phase_state(net, variant, phase, epoch, last, cfg, history, provenance, data.scale, start)
             save_checkpoint(state, rpath)
             if snapshot:
                 save_checkpoint(state, snapshot_path(out, epoch))
@@ -200,22 +218,97 @@ def run_phase(
         bar.close()
     if main:
         if n_epochs == 0 or done == n_epochs:
-            # nothing to train (or an already finished resume file): still hand on a complete checkpoint
+            # nothing (more) to train: an already finished resume file, or starts as long as the phase
             epoch = first_epoch + n_epochs
-            state = _phase_state(net, variant, phase, epoch, True, cfg, history, provenance, data.scale)
+            state = _phase_state(net, variant, phase, epoch, True, cfg, history, provenance, data.scale, start)
             save_checkpoint(state, rpath)
         # the final checkpoint appears only once the phase is complete
         rpath.replace(out)
     if parallel is not None:
         parallel.barrier()  # no rank returns before the checkpoint exists
-    return PhaseResult(out, history, resumed_from)
+    return PhaseResult(out, history, resumed_from, start)
+
+
+def start_config(cfg: Config, index: int) -> Config:
+    """Start `index`'s config: `train.seed` (and `train.init_seed` where set) moved by `index`; start 0 is
+    the run's own."""
+    if index == 0:
+        return cfg
+    t = cfg.train
+    moved = {"seed": t.seed + index, "init_seed": None if t.init_seed is None else t.init_seed + index}
+    return cfg.model_copy(update={"train": t.model_copy(update=moved)})
+
+
+def starts_line(start: dict[str, Any]) -> str:
+    """One line on a run's starts: each seed's held-out score and the one kept."""
+    metric = start["metric"]
+    fmt = {"psnr": "{:.2f} dB", "ssim": "{:.3f}", "ae": "{:.2f}°"}[metric]
+    tried = ", ".join(f"seed {s} {fmt.format(v)}" for s, v in zip(start["seeds"], start["scores"], strict=True))
+    return (f"starts after {start['epochs']} epochs, mean {metric.upper()} on {start['heldout_pairs']} held-out "
+            f"pairs: {tried}; kept seed {start['seed']}")  # fmt: skip
+
+
+def _try_starts(
+    variant: Variant, cfg: Config, data: TrainArrays, aug, dev_data: DeviceData | None,
+    heldout: PairArrays | None, val: PairArrays | None, device: torch.device, parallel, bar,
+    on_epoch_end: EpochCallback | None,
+) -> tuple[CycleGAN, list[dict[str, Any]], dict[str, Any]]:  # fmt: skip
+    """Train `train.starts` starts for `train.start_epochs` epochs each; keep the best on the held-out
+    pairs by `compare.metric`. Returns its network, its epochs' records and the starts' record."""
+    if heldout is None or len(heldout) == 0:
+        raise ValueError(
+            f"train.starts = {cfg.train.starts} chooses among starts on held-out training pairs, and the "
+            "pack holds none: set ingest.holdout_pairs (and re-run ingest), or train.starts to 1"
+        )
+    metric = cfg.compare.metric
+    k, n_epochs = cfg.train.start_epochs, cfg.schedule.count("phase1")
+    seeds: list[int] = []
+    scores: list[float] = []
+    histories: list[list[dict[str, Any]]] = []
+    best: CycleGAN | None = None
+    chosen = -1
+    for i in range(cfg.train.starts):
+        scfg = start_config(cfg, i)
+        torch.manual_seed(scfg.train.seed if scfg.train.init_seed is None else scfg.train.init_seed)
+        net = CycleGAN.build(variant, scfg, device, parallel)
+        history: list[dict[str, Any]] = []
+        for index in range(k):
+            epoch = index + 1
+            record = train_epoch(
+                net, data=data, cfg=scfg, aug=aug, phase="phase1", index=index, n_epochs=n_epochs, epoch=epoch,
+                device_data=dev_data, bar=bar,
+            )  # fmt: skip
+            record["start"] = i
+            every = cfg.train.val_every
+            if val is not None and every and (epoch % every == 0 or epoch == k):
+                record.update(_validate(net.inference_generator(), val, data.scale, device, cfg.model))
+            history.append(record)
+            if on_epoch_end is not None:
+                on_epoch_end(epoch, record)
+        held = _validate(net.inference_generator(), heldout, data.scale, device, cfg.model)
+        history[-1].update({f"heldout_{m}": held[f"val_{m}"] for m in ("psnr", "ssim", "ae")})
+        score = held[f"val_{metric}"]
+        seeds.append(scfg.train.seed)
+        scores.append(score)
+        histories.append(history)
+        if chosen < 0 or (score < scores[chosen] if metric == "ae" else score > scores[chosen]):  # ties: the first
+            best, chosen = net, i
+    assert best is not None
+    record = {
+        "metric": metric, "epochs": k, "heldout_pairs": len(heldout), "seeds": seeds, "scores": scores,
+        "chosen": chosen, "seed": seeds[chosen],
+        "histories": {str(j): h for j, h in enumerate(histories) if j != chosen},  # the starts left behind
+    }  # fmt: skip
+    return best, histories[chosen], record
 
 
 def _phase_state(
     net: CycleGAN, variant: Variant, phase: Phase, epoch: int, complete: bool,
     cfg: Config, history: list[dict[str, Any]], provenance: dict[str, str] | None, scale: float,
+    start: dict[str, Any] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     return {
+        **({"start": start} if start else {}),
         "provenance": dict(provenance or {}),
         # the generator's scale: inference resizes an image by this factor, runs the generator and
         # resizes back (1.0 = native; 0.25 = trained on 256 px images resized to 64 px)
