@@ -456,3 +456,25 @@ def test_data_parallel_phase_through_the_flow_logs_every_epoch(pointed, packed_d
     assert steps and all(s == [1, 2] for s in steps.values()), steps
     run = tracker.client.get_run(out["mlflow_run_id"])
     assert run.info.status == "FINISHED" and run.data.params["train.nproc"] == "2"
+
+
+def test_starts_through_the_flow_tag_the_kept_seed(pointed, tiny_dataset, tmp_path):
+    """`train.starts: 2` through the phase flow: the held-out pairs of the pack choose, the MLflow phase run
+    holds the choice as tags and `train.starts` as a param. (Kept here to share the real servers.)"""
+    from flows.tracking import Tracker
+    from nircolor.config import load_config
+    from nircolor.data.packed import pack_dataset
+    from nircolor.data.validate import validate_dataset
+    from nircolor.training.checkpoint import load_checkpoint
+
+    packed = tmp_path / "packed"
+    pack_dataset(validate_dataset(tiny_dataset), packed, holdout_pairs=2)
+    cfg = load_config(None, {**TINY_OVERRIDES, "schedule.phase1": 2, "ingest.holdout_pairs": 2, "train.starts": 2,
+                             "train.start_epochs": 1, "tracking.experiment": "starts-flow"})  # fmt: skip
+    out = run_train(cfg, str(packed), tmp_path / "ckpt")
+    start = load_checkpoint(tmp_path / "ckpt" / "phase1.pt")["start"]
+    assert start["seeds"] == [0, 1] and len(out["history"]) == 2
+    run = Tracker("starts-flow", uri=pointed["mlflow_uri"]).client.get_run(out["mlflow_run_id"])
+    assert run.data.tags["start_seed"] == str(start["seed"]) and run.data.tags["start_seeds"] == "[0, 1]"
+    assert json.loads(run.data.tags["start_heldout_psnr"]) == pytest.approx(start["scores"])
+    assert run.data.params["train.starts"] == "2"
