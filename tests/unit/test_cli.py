@@ -75,6 +75,15 @@ def test_bad_parameter_is_named_before_any_work(tiny_dataset, tmp_path, capsys):
     assert not out.exists()
 
 
+def test_a_variant_the_params_do_not_list_is_named_before_any_work(tiny_dataset, tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["train", "--data", str(tiny_dataset), "--out", str(out), "--variant", "dense", "dense_plus"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "variant 'dense_plus' is not in the params' `variants` (baseline, dense)" in err and "--params" in err
+    assert not out.exists()
+
+
 def test_a_setting_a_variant_overrides_is_warned_about(tmp_path, capsys):
     params = Path(__file__).resolve().parents[2] / "params.yaml"
     code = main(["train", "--data", str(tmp_path / "absent"), "--out", str(tmp_path / "run"),

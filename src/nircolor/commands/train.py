@@ -63,6 +63,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     except ConfigError as err:
         print(err, file=sys.stderr)
         return 2
+    unknown = [v for v in args.variant or [] if v not in cfg.variants]
+    if unknown:  # before anything is written or packed
+        print(f"nircolor train: variant {', '.join(map(repr, unknown))} is not in the params' `variants` "
+              f"({', '.join(cfg.variants)}); pass --params with a file that lists it", file=sys.stderr)  # fmt: skip
+        return 2
     for message in shadowed_settings(cfg, overrides, args.variant):  # settings a variant undoes
         print(f"nircolor: warning: {message}", file=sys.stderr)
     out = Path(args.out)

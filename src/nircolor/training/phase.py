@@ -244,7 +244,8 @@ def starts_line(start: dict[str, Any]) -> str:
     metric = start["metric"]
     fmt = {"psnr": "{:.2f} dB", "ssim": "{:.3f}", "ae": "{:.2f}°"}[metric]
     tried = ", ".join(f"seed {s} {fmt.format(v)}" for s, v in zip(start["seeds"], start["scores"], strict=True))
-    return (f"starts after {start['epochs']} epochs, mean {metric.upper()} on {start['heldout_pairs']} held-out "
+    k = start["epochs"]
+    return (f"starts after {k} epoch{'' if k == 1 else 's'}, mean {metric.upper()} on {start['heldout_pairs']} held-out "
             f"pairs: {tried}; kept seed {start['seed']}")  # fmt: skip
 
 
