@@ -10,6 +10,7 @@ cd $E; bash ../collect_runs.sh . $W/plus_starts_seed 82:0 83:2
 for r in 82:0 83:2; do echo "run${r%:*} seed ${r#*:}: $(grep -h '^WALL' $W/plus_starts_seed${r#*:}.log)"; done > wall.txt
 for r in 82:0 83:2; do python /work/main/scripts/rescore.py --out run${r%:*} $DATA \
   dense_plus_s1=$W/plus_starts_seed${r#*:}/checkpoints/dense_plus/phase3.pt > /dev/null; done
+python curves.py run82 run83 > val_curves.csv
 python starts.py $W/plus_starts_seed0 $W/plus_starts_seed2 > starts.txt
 python ../cpu_real_v26/mean_vs_paper.py run82 run83 > mean_vs_paper.txt
 cd /work/main && source docs/results/tables.sh
