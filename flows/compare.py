@@ -12,7 +12,7 @@ import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from nircolor.comparison import Comparison, compare, differences_markdown, summary_markdown
+from nircolor.comparison import Comparison, compare, differences_markdown, paper_markdown, summary_markdown
 from nircolor.config import Config
 from nircolor.data.io import read_image
 from nircolor.data.packed import load_lookup, load_packed
@@ -47,7 +47,9 @@ def build_tables(eval_tables: dict[str, str], reference_tables: dict[str, str], 
     paired bootstrap differences (CSV) and the champion line."""
     tables = {v: pd.read_csv(p) for v, p in eval_tables.items()}
     refs = {r: pd.read_csv(p) for r, p in reference_tables.items()}
-    comparison = compare({v: [t] for v, t in tables.items()}, refs, metric=metric)
+    # every variant also against the paper's dense row, the target issue 12 sets (`nircolor compare --paper dense`)
+    comparison = compare({v: [t] for v, t in tables.items()}, refs, metric=metric,
+                         paper={"dense": PAPER_AVERAGES["dense"]})
     combined = side_by_side({**tables, **refs})
     write_text_atomic(out["table_csv"], combined.to_csv(index=False))  # atomic, like every report file
     write_text_atomic(out["comparisons_csv"], comparison.differences_frame().to_csv(index=False))
@@ -57,6 +59,7 @@ def build_tables(eval_tables: dict[str, str], reference_tables: dict[str, str], 
         summary_markdown(comparison, PAPER_AVERAGES),
         f"**{comparison.champion_line}**", "",
         differences_markdown(comparison),
+        paper_markdown(comparison),
         to_markdown(combined, title="Per image"),
     ])  # fmt: skip
     write_text_atomic(out["table_md"], md)

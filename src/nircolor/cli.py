@@ -139,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--table", action="append", required=True, metavar="NAME=CSV")
     p.add_argument("--data", help="the dataset (challenge layout) whose training pairs fit the lookup floor")
     p.add_argument("--metric", default="psnr", choices=["psnr", "ssim", "ae"], help="the champion's metric")
+    p.add_argument("--paper", action="append", choices=["dense", "baseline"], metavar="ROW",
+                   help="also set every model against this row of the paper's Table I (dense or baseline; "
+                   "repeatable): mean − the paper's average with a bootstrap interval, and whether it "
+                   "reaches it")  # fmt: skip
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("bench", help="speed of the eager fp32 path vs the fast path, in one run",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from nircolor.stats import HIGHER_IS_BETTER, METRICS, Difference, format_difference, paired_bootstrap
+from nircolor.stats import HIGHER_IS_BETTER, METRICS, UNITS, Difference, format_difference, paired_bootstrap
 
 FLOOR = "lookup"  # the reference a trained model must beat to count as a result
 
@@ -38,6 +38,8 @@ class Comparison:
     beats: dict[str, list[str]] = field(default_factory=dict)  # variant → metrics where it beats lookup
     champion: str | None = None
     champion_line: str = ""
+    # (variant, paper row, variant − the paper's average): the paper's rows asked for (`compare(paper=...)`)
+    paper_differences: list[tuple[str, str, Difference]] = field(default_factory=list)
 
     def differences_frame(self) -> pd.DataFrame:
         rows = [{"a": a, "b": b, **d.as_dict()} for a, b, d in self.differences]
@@ -55,6 +57,11 @@ class Comparison:
             }  # fmt: skip
         for v, ms in self.beats.items():
             out["beats_lookup"][v] = {m: int(m in ms) for m in METRICS}
+        for v, row, d in self.paper_differences:
+            out.setdefault("vs_paper", {}).setdefault(f"{v}_vs_paper_{row}", {})[d.metric] = {
+                "mean": d.mean, "low": d.low, "high": d.high, "reaches": int(not _better(d.metric, 0.0, d.mean)),
+                "significant": int(d.significant),
+            }  # fmt: skip
         return out
 
 
@@ -82,9 +89,14 @@ def compare(
     metric: str = "psnr",
     n_resamples: int = 10_000,
     seed: int = 0,
+    paper: Mapping[str, Mapping[str, float]] | None = None,
 ) -> Comparison:
     """Compare variants (each one or more Table I frames: seeds or registered versions) with each
-    other and with the references, on the images they all share."""
+    other and with the references, on the images they all share.
+
+    `paper` (row name → average per metric, e.g. the paper's Table I dense row) adds each variant
+    minus that row's average: the mean over images × runs with the same paired bootstrap against a
+    constant, since the paper's per-image values are not paired with ours."""
     if not runs:
         raise ValueError("nothing to compare: no variant tables")
     all_tables = [t for ts in runs.values() for t in ts] + list(references.values())
@@ -143,7 +155,12 @@ def compare(
         )
     if FLOOR in references:
         line += f"; beats {FLOOR} on: {', '.join(beats[champion]) or 'nothing'}"
-    return Comparison(images, names, list(references), summary, diffs, beats, champion, line)
+    paper_diffs = [
+        (v, row, paired_bootstrap(mats[v][m], np.full(len(images), float(avg[m])), m,
+                                  n_resamples=n_resamples, seed=seed))
+        for row, avg in (paper or {}).items() for v in names for m in METRICS
+    ]  # fmt: skip
+    return Comparison(images, names, list(references), summary, diffs, beats, champion, line, paper_diffs)
 
 
 def summary_markdown(c: Comparison, paper: Mapping[str, Mapping[str, float]] | None = None) -> str:
@@ -174,4 +191,26 @@ def differences_markdown(c: Comparison) -> str:
     lines = [f"Differences a − b, mean over images with a 95 % paired bootstrap interval "
              f"(10,000 resamples over {over}, seed 0) and per-image wins a–b:", ""]  # fmt: skip
     lines += [f"- {format_difference(d, a, b)}" for a, b, d in c.differences]
+    return "\n".join(lines) + "\n"
+
+
+def paper_markdown(c: Comparison) -> str:
+    """One line per variant, paper row and metric: does the variant's mean reach the paper's average
+    (at it or past it), and is the difference outside the bootstrap interval? Empty without rows."""
+    if not c.paper_differences:
+        return ""
+    n = len(c.images)
+    seeds = max(d.n_seeds for _, _, d in c.paper_differences)
+    over = f"{n} images" + (f" × up to {seeds} runs" if seeds > 1 else "")
+    lines = [f"Against the paper's Table I averages (VCIP 2020; one number per metric, so its images are not "
+             f"paired with these): variant − paper, mean with a 95 % bootstrap interval (10,000 resamples "
+             f"over {over}, seed 0):", ""]  # fmt: skip
+    for v, row, d in c.paper_differences:
+        fmt = "{:+.3f}" if d.metric == "ssim" else "{:+.2f}"
+        rng = "{:.3f}" if d.metric == "ssim" else "{:.2f}"
+        reaches = not _better(d.metric, 0.0, d.mean)  # at the paper's average or past it
+        side = "outside the interval" if d.significant else "inside the interval"
+        lines.append(f"- {v} − paper {row}, {d.metric.upper()}: {fmt.format(d.mean)}{UNITS[d.metric]} "
+                     f"[{rng.format(d.low)}, {rng.format(d.high)}]: "
+                     f"{'reaches' if reaches else 'short of'} the paper's {row} row, {side}")  # fmt: skip
     return "\n".join(lines) + "\n"

@@ -75,6 +75,7 @@ def test_repro_builds_every_output(project):
     metrics = json.loads((art / "metrics" / "compare.json").read_text())
     assert set(metrics["averages"]) == {*VARIANTS, "gray", "lookup"}
     assert set(metrics["beats_lookup"]) == set(VARIANTS)
+    assert set(metrics["vs_paper"]) == {f"{v}_vs_paper_dense" for v in VARIANTS}  # every variant against the paper
     html = (art / "reports" / "report.html").read_text()
     assert "data:image/png;base64," in html and "paper (VCIP 2020 Table I)" in html
     assert (art / "augment" / "augmentation.json").is_file() and (art / "augment" / "preview.png").is_file()

@@ -185,4 +185,9 @@ def test_compare_tables_with_floors_and_intervals(tiny_dataset, tmp_path, capsys
     assert code == 0
     assert "| dense | 21.00 | 0.650 | 2.50 |" in out and "lookup (reference, no training)" in out
     assert "dense − baseline, PSNR: +10.00 dB" in out and "champion: dense" in out
+    assert "paper" not in out.split("champion")[1]  # no --paper: no section against the paper's rows
+    code = main(["compare", "--table", f"mine={tmp_path / 'b.csv'}", "--paper", "dense", "--paper", "baseline"])
+    out = capsys.readouterr().out
+    assert code == 0 and "| paper dense (VCIP 2020 Table I) | 17.14" in out and "| paper baseline (VCIP" in out
+    assert "mine − paper dense, PSNR: +3.86 dB" in out and "mine − paper baseline, AE: -6.88°" in out
     assert main(["compare", "--table", "nonsense"]) == 2

@@ -194,6 +194,30 @@ def test_comparison_rows_columns_and_champion_line():
     assert metrics["vs"]["dense_vs_lookup"]["ae"]["mean"] == pytest.approx(-2.5)
 
 
+def test_variants_against_the_papers_rows():
+    """`compare(paper=...)`: each variant minus a paper row's average, pooled over images × runs, the same
+    bootstrap as against a constant per-image table; 'reaches' counts the metric's direction (AE: lower)."""
+    from nircolor.comparison import paper_markdown
+
+    t1 = _table([16, 17, 18, 19], [0.50, 0.52, 0.54, 0.56], [6.0, 6.2, 5.8, 5.6])
+    t2 = _table([17, 17, 17, 17], [0.53, 0.53, 0.53, 0.53], [6.5, 6.5, 6.5, 6.5])
+    row = {"psnr": 17.14, "ssim": 0.52, "ae": 5.93}
+    c = compare({"dense_plus": [t1, t2]}, {}, n_resamples=300, paper={"dense": row})
+    got = {d.metric: d for v, r, d in c.paper_differences if (v, r) == ("dense_plus", "dense")}
+    # hand-computed: PSNR mean of the 8 cells 17.25 → +0.11; SSIM 0.53 → +0.01; AE 6.2 → +0.27
+    assert got["psnr"].mean == pytest.approx(0.11) and got["ssim"].mean == pytest.approx(0.01)
+    assert got["ae"].mean == pytest.approx(0.27)
+    mat = np.stack([t1["psnr"].to_numpy()[:4], t2["psnr"].to_numpy()[:4]]).astype(float)
+    same = paired_bootstrap(mat, np.full(4, 17.14), "psnr", n_resamples=300)
+    assert (got["psnr"].low, got["psnr"].high) == (same.low, same.high)
+    md = paper_markdown(c)
+    assert "dense_plus − paper dense, PSNR: +0.11 dB" in md and "reaches the paper's dense row" in md
+    assert "dense_plus − paper dense, AE: +0.27°" in md and "short of the paper's dense row" in md
+    vs = c.metrics()["vs_paper"]["dense_plus_vs_paper_dense"]
+    assert vs["psnr"]["reaches"] == 1 and vs["ssim"]["reaches"] == 1 and vs["ae"]["reaches"] == 0
+    assert paper_markdown(compare({"dense_plus": [t1]}, {}, n_resamples=50)) == ""  # no rows asked: no section
+
+
 def test_a_small_lead_is_reported_not_significant():
     rng = np.random.default_rng(4)
     p = rng.normal(15, 2, 18)

@@ -11,7 +11,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Per-image tables (CSV: image, psnr, ssim, ae) → floors, intervals, win counts, champion."""
     import pandas as pd
 
-    from nircolor.comparison import compare, differences_markdown, summary_markdown
+    from nircolor.comparison import compare, differences_markdown, paper_markdown, summary_markdown
     from nircolor.data.layout import DatasetError, load_pairs
     from nircolor.data.packed import PairArrays
     from nircolor.data.validate import validate_dataset
@@ -47,11 +47,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
         val = PairArrays(val_nir, val_rgb, tuple(p.stem for p in index.validation))
         refs = score_references(val, fit_lookup(train_nir, train_rgb))  # lookup: the training pairs only
     try:
-        c = compare(runs, refs, metric=args.metric)
+        paper = {row: PAPER_AVERAGES[row] for row in args.paper or []}
+        c = compare(runs, refs, metric=args.metric, paper=paper)
     except (ValueError, KeyError) as err:
         print(f"nircolor compare: {err}", file=sys.stderr)
         return 2
-    print(summary_markdown(c, {k: v for k, v in PAPER_AVERAGES.items() if k in runs}))
+    print(summary_markdown(c, {k: v for k, v in PAPER_AVERAGES.items() if k in runs or k in (args.paper or [])}))
     print(f"**{c.champion_line}**\n")
     print(differences_markdown(c))
+    if c.paper_differences:
+        print(paper_markdown(c))
     return 0
