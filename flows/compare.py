@@ -97,7 +97,8 @@ def build_html(tables: dict[str, Any], fig3: str, out_html: str, facts: dict[str
     html = html_report(title=title, table=table, table_markdown=Path(tables["md"]).read_text(),
                        figures=[(f"Fig. 3: {columns}", Path(fig3))], facts=facts, notes=notes,
                        summary=comparison.summary, findings=[comparison.champion_line,
-                       *differences_markdown(comparison).splitlines()[2:]])  # fmt: skip
+                       *differences_markdown(comparison).splitlines()[2:],
+                       *paper_markdown(comparison).splitlines()[2:]])  # fmt: skip
     write_html(out_html, html)
     return out_html
 

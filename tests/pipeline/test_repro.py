@@ -78,6 +78,7 @@ def test_repro_builds_every_output(project):
     assert set(metrics["vs_paper"]) == {f"{v}_vs_paper_dense" for v in VARIANTS}  # every variant against the paper
     html = (art / "reports" / "report.html").read_text()
     assert "data:image/png;base64," in html and "paper (VCIP 2020 Table I)" in html
+    assert "dense_plus − paper dense, PSNR" in html and "dense_plus − paper dense, PSNR" in table  # the paper's row
     assert (art / "augment" / "augmentation.json").is_file() and (art / "augment" / "preview.png").is_file()
     ingest = json.loads((art / "metrics" / "ingest.json").read_text())
     assert ingest["train_pairs"] == 8 and ingest["validation_pairs"] == 2 and ingest["synthetic"]
