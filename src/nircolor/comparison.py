@@ -59,7 +59,7 @@ class Comparison:
             out["beats_lookup"][v] = {m: int(m in ms) for m in METRICS}
         for v, row, d in self.paper_differences:
             out.setdefault("vs_paper", {}).setdefault(f"{v}_vs_paper_{row}", {})[d.metric] = {
-                "mean": d.mean, "low": d.low, "high": d.high, "reaches": int(not _better(d.metric, 0.0, d.mean)),
+                "mean": d.mean, "low": d.low, "high": d.high, "reaches": int(_reaches(d)),
                 "significant": int(d.significant),
             }  # fmt: skip
         return out
@@ -67,6 +67,11 @@ class Comparison:
 
 def _better(metric: str, a: float, b: float) -> bool:
     return a > b if HIGHER_IS_BETTER[metric] else a < b
+
+
+def _reaches(d: Difference) -> bool:
+    """A variant − paper difference at the paper's average or past it (by the metric's direction)."""
+    return not _better(d.metric, 0.0, d.mean)
 
 
 def choose_champion(averages: Mapping[str, Mapping[str, float]], metric: str) -> str:
@@ -208,9 +213,8 @@ def paper_markdown(c: Comparison) -> str:
     for v, row, d in c.paper_differences:
         fmt = "{:+.3f}" if d.metric == "ssim" else "{:+.2f}"
         rng = "{:.3f}" if d.metric == "ssim" else "{:.2f}"
-        reaches = not _better(d.metric, 0.0, d.mean)  # at the paper's average or past it
         side = "outside the interval" if d.significant else "inside the interval"
         lines.append(f"- {v} − paper {row}, {d.metric.upper()}: {fmt.format(d.mean)}{UNITS[d.metric]} "
                      f"[{rng.format(d.low)}, {rng.format(d.high)}]: "
-                     f"{'reaches' if reaches else 'short of'} the paper's {row} row, {side}")  # fmt: skip
+                     f"{'reaches' if _reaches(d) else 'short of'} the paper's {row} row, {side}")  # fmt: skip
     return "\n".join(lines) + "\n"
