@@ -145,15 +145,19 @@ def _flat(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def scale_line(result: dict[str, Any]) -> str:
     """'trained at 64 px, scored at 256 px' for one variant's evaluate result; a scale other than
     the two sizes' ratio (native crops, crop_scale) is named: 'trained at 128 px (scale 2), …'; so is
-    a saturation scale other than 1: '…, colour × 0.45 (fit on 36 held-out pairs)'."""
+    a saturation scale other than 1: '…, colour × 0.45 (fit on 36 held-out pairs)' or '(fit on 96 training
+    pairs)'."""
     trained, scored, scale = result.get("trained_px", "?"), result.get("scored_px", "?"), result.get("scale")
     named = ""
     if scale is not None and isinstance(trained, int) and isinstance(scored, int) and scale != trained / scored:
         named = f" (scale {scale:g})"
     chroma, held = result.get("chroma_scale", 1.0), result.get("heldout_pairs", 0)
+    drawn = result.get("chroma_pairs", 0) if result.get("chroma_fit_on") == "train" else 0
     colour = ""
     if held:
         colour = f", colour × {chroma:g} (fit on {held} held-out pairs)"
+    elif drawn:
+        colour = f", colour × {chroma:g} (fit on {drawn} training pairs)"
     elif chroma != 1.0:
         colour = f", colour × {chroma:g} (set in the checkpoint)"
     return f"trained at {trained} px{named}, scored at {scored} px{colour}"

@@ -1,5 +1,5 @@
-"""Evaluate flow: fit the saturation scale on the held-out pairs (if any), score the variant's final generator
-on the validation pairs, log the table, register it."""
+"""Evaluate flow: fit the saturation scale on training pairs (held out, or drawn from those trained on:
+`evaluate.chroma_fit`), score the variant's final generator on the validation pairs, log the table, register it."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from nircolor.calibrate import finalize_checkpoint
+from nircolor.calibrate import describe_fit, finalize_checkpoint, fit_pairs
 from nircolor.config import Config, Variant
 from nircolor.data.io import write_png
-from nircolor.data.packed import load_heldout, load_packed
+from nircolor.data.packed import load_packed
 from nircolor.inference import evaluate_generator, load_generator
 from nircolor.training.checkpoint import load_checkpoint
 from nircolor.device import resolve_device
@@ -25,20 +25,25 @@ from flows.tracking import Tracker
 @task(cache_policy=NO_CACHE)
 def calibrate(cfg: Config, checkpoint: str, packed_dir: str, final_checkpoint: str, fit_csv: str) -> dict[str, Any]:
     """The checkpoint to score and register: the phase-3 one with the saturation scale (`model.chroma_scale`)
-    of the lowest mean AE on the pack's held-out training pairs (`ingest.holdout_pairs`); without any, a
-    byte copy. The grid's scores go to `fit_csv` (no rows without held-out pairs)."""
+    of the lowest mean AE on the training pairs `evaluate.chroma_fit` names (the pack's held-out ones,
+    `ingest.holdout_pairs`, or a seeded draw of those trained on); without any, a byte copy. The grid's
+    scores go to `fit_csv` (no rows without a fit)."""
     import pandas as pd
 
-    fit = finalize_checkpoint(checkpoint, load_heldout(packed_dir), final_checkpoint, resolve_device(cfg.evaluate.device))
+    pairs, fit_on = fit_pairs(packed_dir, cfg.evaluate.chroma_fit, cfg.evaluate.chroma_fit_pairs)
+    fit = finalize_checkpoint(checkpoint, pairs, final_checkpoint, resolve_device(cfg.evaluate.device), fit_on)
     grid = fit["grid"] if fit["grid"] is not None else pd.DataFrame(columns=["chroma_scale", "psnr", "ssim", "ae"])
     write_text_atomic(fit_csv, grid.to_csv(index=False))
-    if fit["heldout_pairs"]:
+    if fit["chroma_pairs"]:
         print(grid.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-        print(f"chroma_scale {fit['chroma_scale']:g}: the lowest mean AE on the {fit['heldout_pairs']} held-out "
-              f"training pairs (written into {final_checkpoint})")  # fmt: skip
+        print(f"chroma_scale {fit['chroma_scale']:g}: the lowest mean AE on {describe_fit(fit)} "
+              f"(written into {final_checkpoint})")  # fmt: skip
+    elif fit_on == "off":
+        print(f"evaluate.chroma_fit off: chroma_scale stays {fit['chroma_scale']:g}")
     else:
-        print(f"no held-out training pairs (ingest.holdout_pairs 0): chroma_scale stays {fit['chroma_scale']:g}")
-    return {"chroma_scale": fit["chroma_scale"], "heldout_pairs": fit["heldout_pairs"]}
+        print(f"no held-out training pairs (ingest.holdout_pairs 0): chroma_scale stays {fit['chroma_scale']:g} "
+              "(evaluate.chroma_fit: train fits it on pairs the run trained on)")
+    return {k: fit[k] for k in ("chroma_scale", "chroma_fit_on", "chroma_pairs", "heldout_pairs")}
 
 
 @task(cache_policy=NO_CACHE)
@@ -81,13 +86,14 @@ def track(cfg: Config, variant: Variant, checkpoint: str, table_csv: str, averag
     parent = tracker.variant_run(variant, parent_id=prov.get("mlflow_parent_run_id"), tags=tags)
     table = pd.read_csv(table_csv)
     tracker.log_table(parent, table, f"eval/{variant}_table1.json")
-    if averages["heldout_pairs"]:
+    if averages["chroma_pairs"]:
         tracker.log_table(parent, pd.read_csv(fit_csv), f"eval/{variant}_chroma_fit.json")
     metrics = {f"val/{k}": averages[k] for k in ("psnr", "ssim", "ae")}
     tracker.log_metrics(parent, metrics)
     tracker.set_tags(parent, {"trained_px": averages["trained_px"], "scored_px": averages["scored_px"],
                               "scale": averages["scale"], "chroma_scale": averages["chroma_scale"],
-                              "chroma_heldout_pairs": averages["heldout_pairs"]})  # fmt: skip
+                              "chroma_heldout_pairs": averages["heldout_pairs"],
+                              "chroma_fit_on": averages["chroma_fit_on"], "chroma_pairs": averages["chroma_pairs"]})  # fmt: skip
     version = register_generator(tracker, parent, Path(checkpoint), variant=variant,
                                  registered_model=cfg.tracking.registered_model, metrics=metrics)  # fmt: skip
     tracker.finish(parent)
@@ -102,9 +108,10 @@ def evaluate_flow(cfg: Config, variant: Variant, checkpoint: str, packed_dir: st
     per-image table to `table_csv` and the colorized images, `<stem>_rgb.png`, into `images_dir`.
 
     Steps:
-    1. choose the inference rule's saturation scale on the held-out training pairs, if the pack has
-       any (`ingest.holdout_pairs`), into a copy of the phase-3 checkpoint (the validation pairs are
-       not used for it); without any, the copy is the phase-3 checkpoint byte for byte
+    1. choose the inference rule's saturation scale on training pairs (`evaluate.chroma_fit`: the
+       pack's held-out ones, `ingest.holdout_pairs`, if it has any; or a seeded draw of those it
+       trained on) into a copy of the phase-3 checkpoint (the validation pairs are not used for it);
+       without any, the copy is the phase-3 checkpoint byte for byte
     2. colorize the validation NIR images with that generator by the inference rule (at its
        training scale, brought back to native size) and score them at native size
     3. log the per-image table, averages and the scale's fit to the variant's MLflow run

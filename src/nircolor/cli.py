@@ -123,11 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Score a checkpoint on the training pairs its run held out (ingest.holdout_pairs, "
                        "packed apart; for a run without them, the pairs ingest.limit_pairs left out, read from --data) "
                        "with each saturation scale (model.chroma_scale) of 0.30, 0.35, ..., 1.00 and print the one "
-                       "with the lowest mean AE; with --output, write a copy of the checkpoint that uses it. The "
-                       "validation pairs are not used.")  # fmt: skip
+                       "with the lowest mean AE (--training-pairs N: on N of the pairs it trained on instead); with --output, "
+                       "write a copy of the checkpoint that uses it. The validation pairs are not used.")  # fmt: skip
     p.add_argument("--checkpoint", required=True, help="a phase checkpoint (.pt) of a run with held-out pairs")
     p.add_argument("--packed", help="the run's packed folder (default: <run>/packed beside <run>/checkpoints)")
     p.add_argument("--data", help="the dataset the run was trained on (default: the one its pack names)")
+    p.add_argument("--training-pairs", type=int, metavar="N",
+                   help="fit on a seeded draw of N of the pairs the run trained on instead (what "
+                        "evaluate.chroma_fit: train does; for a run that held none out)")
     p.add_argument("-o", "--output", help="write the checkpoint with the chosen scale here (a new file)")
     p.set_defaults(func=cmd_calibrate)
 

@@ -234,6 +234,12 @@ class IngestConfig(_Section):
 class EvaluateConfig(_Section):
     batch_size: int = Field(6, ge=1)
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    # the pairs the inference rule's saturation scale (model.chroma_scale, nircolor.calibrate) is fit on:
+    # heldout = the pack's held-out training pairs (ingest.holdout_pairs; none held out: the scale stays
+    # as set), train = a seeded draw of `chroma_fit_pairs` of the pairs the run trained on, off = no fit.
+    # Never the validation pairs.
+    chroma_fit: Literal["heldout", "train", "off"] = "heldout"
+    chroma_fit_pairs: int = Field(96, ge=1)
 
 
 class CompareConfig(_Section):

@@ -18,3 +18,5 @@ def test_scale_line_names_a_saturation_scale_and_where_it_came_from():
     by_hand = {**fit, "heldout_pairs": 0, "chroma_scale": 0.6}
     assert scale_line(by_hand).endswith("colour × 0.6 (set in the checkpoint)")
     assert scale_line({**fit, "heldout_pairs": 0, "chroma_scale": 1.0}) == "trained at 256 px, scored at 256 px"
+    drawn = {**fit, "heldout_pairs": 0, "chroma_fit_on": "train", "chroma_pairs": 96, "chroma_scale": 0.5}
+    assert scale_line(drawn).endswith("colour × 0.5 (fit on 96 training pairs)")

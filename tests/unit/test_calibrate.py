@@ -17,8 +17,10 @@ from nircolor.calibrate import (
     choose_scale,
     finalize_checkpoint,
     fit_chroma_scale,
+    fit_pairs,
     heldout_pairs,
     rule_outputs,
+    training_draw,
 )
 from nircolor.cli import main
 from nircolor.config import ModelConfig
@@ -139,7 +141,8 @@ def test_calibrate_refuses_to_overwrite_the_checkpoint_or_a_run_without_held_out
     full.mkdir()
     (full / "manifest.json").write_text(json.dumps(manifest))
     assert main(["calibrate", "--checkpoint", str(ckpt), "--packed", str(full)]) == 1
-    assert "every one of the 6 training pairs was trained on" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "every one of the 6 training pairs was trained on" in said and "--training-pairs 6" in said
 
 
 # --- ingest.holdout_pairs: training pairs packed apart, and evaluate's fit on them -------------------------
@@ -208,7 +211,8 @@ def test_the_pack_keeps_held_out_pairs_apart_at_native_size(tiny_dataset, tmp_pa
 def test_finalize_copies_the_checkpoint_without_held_out_pairs_and_fits_with_them(held_out_run, tmp_path):
     ckpt = held_out_run / "checkpoints" / "baseline" / "phase3.pt"
     copy = finalize_checkpoint(ckpt, load_heldout(held_out_run / "packed"), tmp_path / "copy.pt")
-    assert copy == {"chroma_scale": 1.0, "heldout_pairs": 0, "grid": None}  # that pack held none out this way
+    assert copy == {"chroma_scale": 1.0, "chroma_fit_on": "none", "chroma_pairs": 0, "heldout_pairs": 0,
+                    "grid": None}  # that pack held none out this way
     assert (tmp_path / "copy.pt").read_bytes() == ckpt.read_bytes()
     index = validate_dataset(json.loads((held_out_run / "packed" / "manifest.json").read_text())["root"])
     pairs = heldout_pairs(index, json.loads((held_out_run / "packed" / "manifest.json").read_text()))
@@ -217,6 +221,7 @@ def test_finalize_copies_the_checkpoint_without_held_out_pairs_and_fits_with_the
     g, meta = load_generator(tmp_path / "fit.pt")
     assert meta["chroma_scale"] == fit["chroma_scale"]
     assert load_checkpoint(tmp_path / "fit.pt")["chroma_fit"]["heldout_stems"] == list(pairs.stems)
+    assert fit["chroma_fit_on"] == "heldout" and fit["chroma_pairs"] == 2
 
 
 def test_train_with_holdout_pairs_fits_the_scale_and_scores_the_fitted_copy(tiny_dataset, tmp_path, capsys):
@@ -268,3 +273,76 @@ def test_colorize_with_a_phase_checkpoint_names_the_scored_final_one(held_out_ru
     assert "chroma_scale 0.5" in note and f"--checkpoint {run / 'final.pt'}" in note
     assert _scored_sibling_note(run / "final.pt", 0.5) is None
     assert _scored_sibling_note(phase3, 0.5) is None  # the same colours: nothing to say
+
+
+# --- evaluate.chroma_fit: train — the scale fit on a seeded draw of the pairs the run trained on ----------
+
+
+def test_the_training_draw_is_seeded_native_and_the_packs_own_pairs(tiny_dataset, tmp_path):
+    index = validate_dataset(tiny_dataset)
+    pack_dataset(index, tmp_path / "p", limit_online=2, holdout_pairs=2)
+    train, _, manifest = load_packed(tmp_path / "p")
+    drawn = training_draw(tmp_path / "p", 3)
+    want = np.sort(np.random.default_rng(0).choice(4, size=3, replace=False))  # session 45 plan C's rule
+    assert drawn.stems == tuple(manifest["train_stems"][i] for i in want)
+    assert not set(drawn.stems) & set(manifest["heldout_stems"]) and not set(drawn.stems) & set(manifest["val_stems"])
+    assert np.array_equal(drawn.nir, train.paired.nir[want]) and np.array_equal(drawn.rgb, train.paired.rgb[want])
+    assert drawn.nir.shape == (3, 32, 32) and drawn.rgb.shape == (3, 32, 32, 3)  # the data's own size
+    assert training_draw(tmp_path / "p", 3).stems == drawn.stems  # the same draw every time
+    assert len({training_draw(tmp_path / "p", 3, seed=s).stems for s in range(6)}) > 1  # the seed draws it
+    assert training_draw(tmp_path / "p", 50).stems == tuple(manifest["train_stems"])  # fewer: all of them
+
+
+def test_a_resized_pack_is_refused_for_the_training_draw(tiny_dataset, tmp_path):
+    pack_dataset(validate_dataset(tiny_dataset), tmp_path / "p", limit_online=2, image_size=16)  # 32-px data
+    with pytest.raises(ValueError, match="packed at 0.5 of the data's size"):
+        training_draw(tmp_path / "p", 2)
+
+
+def test_fit_pairs_follows_evaluate_chroma_fit(tiny_dataset, tmp_path):
+    pack_dataset(validate_dataset(tiny_dataset), tmp_path / "p", limit_online=2, holdout_pairs=2)
+    held, which = fit_pairs(tmp_path / "p", "heldout", 96)
+    assert which == "heldout" and held.stems == load_heldout(tmp_path / "p").stems and len(held) == 2
+    drawn, which = fit_pairs(tmp_path / "p", "train", 3)
+    assert which == "train" and drawn.stems == training_draw(tmp_path / "p", 3).stems
+    none, which = fit_pairs(tmp_path / "p", "off", 3)
+    assert which == "off" and len(none) == 0
+    with pytest.raises(ValueError, match="expected heldout, train or off"):
+        fit_pairs(tmp_path / "p", "validation", 3)
+
+
+def test_train_fits_the_scale_on_pairs_it_trained_on_where_told(tiny_dataset, tmp_path, capsys):
+    args = ["train", "--data", str(tiny_dataset), "--out", str(tmp_path), "--quiet", "--profile", str(TINY_PROFILE),
+            "--variant", "baseline", "--set", "evaluate.chroma_fit=train", "--set", "evaluate.chroma_fit_pairs=3"]
+    assert main(args) == 0
+    assert "the lowest mean AE on 3 of the pairs it trained on" in capsys.readouterr().err
+    final = load_checkpoint(tmp_path / "checkpoints" / "baseline" / "final.pt")
+    manifest = json.loads((tmp_path / "packed" / "manifest.json").read_text())
+    fit = final["chroma_fit"]
+    assert fit["fit_on"] == "train" and fit["train_stems"] == list(training_draw(tmp_path / "packed", 3).stems)
+    assert set(fit["train_stems"]) <= set(manifest["train_stems"]) and "heldout_stems" not in fit
+    assert final["config"]["model"]["chroma_scale"] == fit["chosen"] == choose_scale(pd.DataFrame(fit["grid"]))
+    # the same choice by hand: the phase-3 generator's grid on those pairs
+    g, _ = load_generator(tmp_path / "checkpoints" / "baseline" / "phase3.pt")
+    assert fit_chroma_scale(g, training_draw(tmp_path / "packed", 3))[0] == fit["chosen"]
+    # nircolor calibrate --training-pairs makes the same fit from the run's pack
+    capsys.readouterr()
+    assert main(["calibrate", "--checkpoint", str(tmp_path / "checkpoints" / "baseline" / "phase3.pt"),
+                 "--training-pairs", "3", "-o", str(tmp_path / "again.pt")]) == 0  # fmt: skip
+    printed = capsys.readouterr()
+    assert "3 of the pairs it trained on" in printed.err and f"chroma_scale {fit['chosen']:g} " in printed.out
+    again = load_checkpoint(tmp_path / "again.pt")["chroma_fit"]
+    assert again["train_stems"] == fit["train_stems"] and again["fit_on"] == "train"
+    assert main(["calibrate", "--checkpoint", str(tmp_path / "checkpoints" / "baseline" / "phase3.pt"),
+                 "--training-pairs", "0"]) == 1  # fmt: skip
+    assert "give 1 or more" in capsys.readouterr().err
+
+
+def test_the_evaluate_section_refuses_an_unknown_fit():
+    from nircolor.config import EvaluateConfig
+
+    assert EvaluateConfig().chroma_fit == "heldout" and EvaluateConfig().chroma_fit_pairs == 96  # the default: unchanged
+    with pytest.raises(ValidationError):
+        EvaluateConfig(chroma_fit="validation")
+    with pytest.raises(ValidationError):
+        EvaluateConfig(chroma_fit_pairs=0)

@@ -1,4 +1,5 @@
-"""`nircolor calibrate`: choose a checkpoint's saturation scale on the training pairs its run held out."""
+"""`nircolor calibrate`: choose a checkpoint's saturation scale on the training pairs its run held out, or on a
+seeded draw of those it trained on (`--training-pairs N`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from nircolor.calibrate import NoHeldOutPairs, fit_chroma_scale, heldout_pairs, read_manifest, write_calibrated
+    from nircolor.calibrate import (NoHeldOutPairs, fit_chroma_scale, heldout_pairs, read_manifest, training_draw,
+                                    write_calibrated)
     from nircolor.data.layout import DatasetError
     from nircolor.data.packed import load_heldout
     from nircolor.data.validate import validate_dataset
@@ -32,7 +34,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"nircolor calibrate: {ckpt} was trained on another pack than {packed} (data_sha256 differs); "
               "name its run's `packed` folder with --packed", file=sys.stderr)  # fmt: skip
         return 1
-    pairs = load_heldout(packed)  # ingest.holdout_pairs: packed apart by the run itself
+    if args.training_pairs is not None and args.training_pairs < 1:
+        print(f"nircolor calibrate: --training-pairs {args.training_pairs}: give 1 or more", file=sys.stderr)
+        return 1
+    fit_on = "train" if args.training_pairs else "heldout"
+    try:  # ingest.holdout_pairs: packed apart by the run itself; or the pairs it trained on
+        pairs = training_draw(packed, args.training_pairs) if args.training_pairs else load_heldout(packed)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"nircolor calibrate: {err}", file=sys.stderr)
+        return 1
     if not len(pairs):  # a run that held none out that way: the pairs ingest.limit_pairs left out, from the dataset
         data = Path(args.data or manifest["root"])
         try:
@@ -52,12 +62,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             return 1
 
     g, meta = load_generator(ckpt)
-    print(f"{meta['variant']} ({ckpt}): {len(pairs)} held-out training pairs, scale now {meta['chroma_scale']:g}",
+    which = "held-out training pairs" if fit_on == "heldout" else "of the pairs it trained on"
+    print(f"{meta['variant']} ({ckpt}): {len(pairs)} {which}, scale now {meta['chroma_scale']:g}",
           file=sys.stderr)  # fmt: skip
     scale, table = fit_chroma_scale(g, pairs)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print(f"chroma_scale {scale:g} (lowest mean AE on the {len(pairs)} held-out pairs)")
+    print(f"chroma_scale {scale:g} (lowest mean AE on {len(pairs)} {which})")
     if out is not None:
-        write_calibrated(state, out, scale, table, pairs.stems, ckpt)
+        write_calibrated(state, out, scale, table, pairs.stems, ckpt, fit_on)
         print(f"wrote {out}: the checkpoint with model.chroma_scale {scale:g}")
     return 0

@@ -60,20 +60,23 @@ def _claim_outputs(files: list[Path]) -> tuple[dict[Path, str], list[tuple[Path,
 
 def _scored_sibling_note(checkpoint: Path, chroma_scale: float) -> str | None:
     """A phase checkpoint beside the run's final.pt (what evaluate scored and registered: the same weights with
-    the saturation scale fit on held-out pairs) colours differently from the table: say so, and which to use."""
+    the saturation scale fit on training pairs) colours differently from the table: say so, and which to use."""
     final = checkpoint.parent / "final.pt"
     if checkpoint.name == "final.pt" or not final.is_file():
         return None
     from nircolor.training.checkpoint import CheckpointError, load_checkpoint
 
     try:
-        theirs = float(load_checkpoint(final)["config"]["model"].get("chroma_scale", 1.0))
+        state = load_checkpoint(final)
+        theirs = float(state["config"]["model"].get("chroma_scale", 1.0))
     except (CheckpointError, KeyError, TypeError, ValueError):
         return None
     if theirs == chroma_scale:
         return None
+    fit_on = (state.get("chroma_fit") or {}).get("fit_on", "heldout")  # older fits: held-out pairs only
+    where = "pairs it trained on" if fit_on == "train" else "held-out pairs"
     return (f"note: {final} is what evaluate scored (Table I) and registered, with chroma_scale {theirs:g} fit on "
-            f"held-out pairs; {checkpoint.name} colours at {chroma_scale:g}. Pass --checkpoint {final} for Table I's colours")
+            f"{where}; {checkpoint.name} colours at {chroma_scale:g}. Pass --checkpoint {final} for Table I's colours")
 
 
 def cmd_colorize(args: argparse.Namespace) -> int:

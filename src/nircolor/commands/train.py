@@ -47,7 +47,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from nircolor.config import PHASES, ConfigError, load_config, load_profile, shadowed_settings
     from nircolor.data.layout import DatasetError
-    from nircolor.calibrate import finalize_checkpoint
+    from nircolor.calibrate import describe_fit, finalize_checkpoint, fit_pairs
     from nircolor.data.packed import load_heldout, load_packed, pack_dataset
     from nircolor.data.validate import validate_dataset
     from nircolor.device import configure_runtime, resolve_device, resolve_precision
@@ -138,10 +138,11 @@ def cmd_train(args: argparse.Namespace) -> int:
                 print(f"  resumed after epoch {result.resumed_from_epoch}", file=sys.stderr)
             prev = ckpt
         final = out / "checkpoints" / variant / "final.pt"
-        fit = finalize_checkpoint(prev, heldout, final, device)
-        if fit["heldout_pairs"]:
-            print(f"{variant}: chroma_scale {fit['chroma_scale']:g}, the lowest mean AE on the {fit['heldout_pairs']} "
-                  f"held-out training pairs ({final})", file=sys.stderr)  # fmt: skip
+        pairs, fit_on = fit_pairs(out / "packed", vcfg.evaluate.chroma_fit, vcfg.evaluate.chroma_fit_pairs)
+        fit = finalize_checkpoint(prev, pairs, final, device, fit_on)
+        if fit["chroma_pairs"]:
+            print(f"{variant}: chroma_scale {fit['chroma_scale']:g}, the lowest mean AE on {describe_fit(fit)} "
+                  f"({final})", file=sys.stderr)  # fmt: skip
         _banner(f"{variant} evaluate on {len(val)} validation pairs")
         g, _ = load_generator(final, device)
         table, _ = evaluate_generator(g, val, device)
