@@ -53,6 +53,7 @@ def test_repro_builds_every_output(project):
         assert len(list((art / "eval" / v / "images").glob("*.png"))) == 2
         evaluated = json.loads((art / "eval" / v / "evaluate.json").read_text())
         assert evaluated["scored_px"] == 32 and evaluated["heldout_pairs"] == 2
+        assert evaluated["chroma_fit_on"] == "heldout" and evaluated["chroma_pairs"] == 2  # evaluate.chroma_fit
         # evaluate scored (and registered) phase 3's weights with the scale fit on the 2 held-out pairs
         final, trained = load_checkpoint(art / "checkpoints" / v / "final.pt"), load_checkpoint(art / "checkpoints" / v / "phase3.pt")
         fit = pd.read_csv(art / "eval" / v / "chroma_fit.csv")
