@@ -8,20 +8,15 @@ import pytest
 
 from flows.evaluate import calibrate
 from nircolor.calibrate import CHROMA_GRID, choose_scale, training_draw
-from nircolor.cli import main
 from nircolor.config import load_config
 from nircolor.data.packed import load_heldout
 from nircolor.training.checkpoint import load_checkpoint
-from tests.recipes import TINY_OVERRIDES, TINY_PROFILE
+from tests.recipes import TINY_OVERRIDES, train_tiny
 
 
 @pytest.fixture(scope="module")
 def run(tiny_dataset, tmp_path_factory):
-    out = tmp_path_factory.mktemp("fit")
-    args = ["train", "--data", str(tiny_dataset), "--out", str(out), "--quiet", "--profile", str(TINY_PROFILE),
-            "--variant", "baseline", "--set", "ingest.holdout_pairs=2"]  # fmt: skip
-    assert main(args) == 0
-    return out
+    return train_tiny(tiny_dataset, tmp_path_factory.mktemp("fit"), "ingest.holdout_pairs=2")
 
 
 def _cfg(**evaluate):

@@ -30,7 +30,7 @@ from nircolor.data.validate import validate_dataset
 from nircolor.inference import colorize, load_generator, scale_chroma
 from nircolor.models import build_generator
 from nircolor.training.checkpoint import load_checkpoint
-from tests.recipes import TINY_PROFILE
+from tests.recipes import TINY_PROFILE, train_tiny
 
 
 class _Colours(torch.nn.Module):
@@ -99,11 +99,7 @@ def test_a_scale_outside_0_to_1_is_refused(bad):
 
 @pytest.fixture(scope="module")
 def held_out_run(tiny_dataset, tmp_path_factory):
-    out = tmp_path_factory.mktemp("heldout")
-    args = ["train", "--data", str(tiny_dataset), "--out", str(out), "--quiet", "--profile", str(TINY_PROFILE),
-            "--variant", "baseline", "--set", "ingest.limit_pairs=4"]  # fmt: skip
-    assert main(args) == 0
-    return out
+    return train_tiny(tiny_dataset, tmp_path_factory.mktemp("heldout"), "ingest.limit_pairs=4")
 
 
 def test_calibrate_writes_a_copy_that_every_path_reads(held_out_run, tmp_path, capsys):
@@ -312,9 +308,7 @@ def test_fit_pairs_follows_evaluate_chroma_fit(tiny_dataset, tmp_path):
 
 
 def test_train_fits_the_scale_on_pairs_it_trained_on_where_told(tiny_dataset, tmp_path, capsys):
-    args = ["train", "--data", str(tiny_dataset), "--out", str(tmp_path), "--quiet", "--profile", str(TINY_PROFILE),
-            "--variant", "baseline", "--set", "evaluate.chroma_fit=train", "--set", "evaluate.chroma_fit_pairs=3"]
-    assert main(args) == 0
+    train_tiny(tiny_dataset, tmp_path, "evaluate.chroma_fit=train", "evaluate.chroma_fit_pairs=3")
     assert "the lowest mean AE on 3 of the pairs it trained on" in capsys.readouterr().err
     final = load_checkpoint(tmp_path / "checkpoints" / "baseline" / "final.pt")
     manifest = json.loads((tmp_path / "packed" / "manifest.json").read_text())
