@@ -10,7 +10,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from nircolor.calibrate import describe_fit, finalize_checkpoint, fit_pairs
+from nircolor.calibrate import describe_pairs, finalize_checkpoint, fit_pairs
 from nircolor.config import Config, Variant
 from nircolor.data.io import write_png
 from nircolor.data.packed import load_packed
@@ -31,12 +31,14 @@ def calibrate(cfg: Config, checkpoint: str, packed_dir: str, final_checkpoint: s
     import pandas as pd
 
     pairs, fit_on = fit_pairs(packed_dir, cfg.evaluate.chroma_fit, cfg.evaluate.chroma_fit_pairs)
+    if len(pairs):  # 15 scales scored on each pair: a minute or two on real data
+        print(f"fitting the saturation scale on {describe_pairs(len(pairs), fit_on)} (evaluate.chroma_fit {fit_on})")
     fit = finalize_checkpoint(checkpoint, pairs, final_checkpoint, resolve_device(cfg.evaluate.device), fit_on)
     grid = fit["grid"] if fit["grid"] is not None else pd.DataFrame(columns=["chroma_scale", "psnr", "ssim", "ae"])
     write_text_atomic(fit_csv, grid.to_csv(index=False))
     if fit["chroma_pairs"]:
         print(grid.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-        print(f"chroma_scale {fit['chroma_scale']:g}: the lowest mean AE on {describe_fit(fit)} "
+        print(f"chroma_scale {fit['chroma_scale']:g}: the lowest mean AE on {describe_pairs(fit['chroma_pairs'], fit['chroma_fit_on'])} "
               f"(written into {final_checkpoint})")  # fmt: skip
     elif fit_on == "off":
         print(f"evaluate.chroma_fit off: chroma_scale stays {fit['chroma_scale']:g}")

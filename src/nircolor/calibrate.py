@@ -157,7 +157,6 @@ def finalize_checkpoint(
             "heldout_pairs": len(pairs) if fit_on == "heldout" else 0, "grid": table}  # fmt: skip
 
 
-def describe_fit(fit: dict[str, Any]) -> str:
-    """'36 held-out training pairs' / '96 of the pairs it trained on' for a `finalize_checkpoint` result."""
-    n = fit["chroma_pairs"]
-    return f"{n} held-out training pairs" if fit["chroma_fit_on"] == "heldout" else f"{n} of the pairs it trained on"
+def describe_pairs(n: int, fit_on: str) -> str:
+    """'36 held-out training pairs' / '96 of the pairs it trained on': the pairs a scale is fit on."""
+    return f"{n} held-out training pairs" if fit_on == "heldout" else f"{n} of the pairs it trained on"

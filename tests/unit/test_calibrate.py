@@ -309,7 +309,9 @@ def test_fit_pairs_follows_evaluate_chroma_fit(tiny_dataset, tmp_path):
 
 def test_train_fits_the_scale_on_pairs_it_trained_on_where_told(tiny_dataset, tmp_path, capsys):
     train_tiny(tiny_dataset, tmp_path, "evaluate.chroma_fit=train", "evaluate.chroma_fit_pairs=3")
-    assert "the lowest mean AE on 3 of the pairs it trained on" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "fitting the saturation scale on 3 of the pairs it trained on (evaluate.chroma_fit train)" in said
+    assert "the lowest mean AE on 3 of the pairs it trained on" in said
     final = load_checkpoint(tmp_path / "checkpoints" / "baseline" / "final.pt")
     manifest = json.loads((tmp_path / "packed" / "manifest.json").read_text())
     fit = final["chroma_fit"]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from nircolor.calibrate import (NoHeldOutPairs, fit_chroma_scale, heldout_pairs, read_manifest, training_draw,
-                                    write_calibrated)
+    from nircolor.calibrate import (NoHeldOutPairs, describe_pairs, fit_chroma_scale, heldout_pairs, read_manifest,
+                                    training_draw, write_calibrated)
     from nircolor.data.layout import DatasetError
     from nircolor.data.packed import load_heldout
     from nircolor.data.validate import validate_dataset
@@ -62,12 +62,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             return 1
 
     g, meta = load_generator(ckpt)
-    which = "held-out training pairs" if fit_on == "heldout" else "of the pairs it trained on"
-    print(f"{meta['variant']} ({ckpt}): {len(pairs)} {which}, scale now {meta['chroma_scale']:g}",
-          file=sys.stderr)  # fmt: skip
+    which = describe_pairs(len(pairs), fit_on)
+    print(f"{meta['variant']} ({ckpt}): {which}, scale now {meta['chroma_scale']:g}", file=sys.stderr)
     scale, table = fit_chroma_scale(g, pairs)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print(f"chroma_scale {scale:g} (lowest mean AE on {len(pairs)} {which})")
+    print(f"chroma_scale {scale:g} (lowest mean AE on {which})")
     if out is not None:
         write_calibrated(state, out, scale, table, pairs.stems, ckpt, fit_on)
         print(f"wrote {out}: the checkpoint with model.chroma_scale {scale:g}")

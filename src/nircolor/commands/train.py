@@ -47,7 +47,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from nircolor.config import PHASES, ConfigError, load_config, load_profile, shadowed_settings
     from nircolor.data.layout import DatasetError
-    from nircolor.calibrate import describe_fit, finalize_checkpoint, fit_pairs
+    from nircolor.calibrate import describe_pairs, finalize_checkpoint, fit_pairs
     from nircolor.data.packed import load_heldout, load_packed, pack_dataset
     from nircolor.data.validate import validate_dataset
     from nircolor.device import configure_runtime, resolve_device, resolve_precision
@@ -139,9 +139,12 @@ def cmd_train(args: argparse.Namespace) -> int:
             prev = ckpt
         final = out / "checkpoints" / variant / "final.pt"
         pairs, fit_on = fit_pairs(out / "packed", vcfg.evaluate.chroma_fit, vcfg.evaluate.chroma_fit_pairs)
+        if len(pairs):  # 15 scales scored on each pair: a minute or two on real data, so say what runs
+            print(f"{variant}: fitting the saturation scale on {describe_pairs(len(pairs), fit_on)} "
+                  f"(evaluate.chroma_fit {fit_on})", file=sys.stderr)  # fmt: skip
         fit = finalize_checkpoint(prev, pairs, final, device, fit_on)
         if fit["chroma_pairs"]:
-            print(f"{variant}: chroma_scale {fit['chroma_scale']:g}, the lowest mean AE on {describe_fit(fit)} "
+            print(f"{variant}: chroma_scale {fit['chroma_scale']:g}, the lowest mean AE on {describe_pairs(fit['chroma_pairs'], fit['chroma_fit_on'])} "
                   f"({final})", file=sys.stderr)  # fmt: skip
         _banner(f"{variant} evaluate on {len(val)} validation pairs")
         g, _ = load_generator(final, device)
