@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "with each saturation scale (model.chroma_scale) of 0.30, 0.35, ..., 1.00 and print the one "
                        "with the lowest mean AE (--training-pairs N: on N of the pairs it trained on instead); with --output, "
                        "write a copy of the checkpoint that uses it. The validation pairs are not used.")  # fmt: skip
-    p.add_argument("--checkpoint", required=True, help="a phase checkpoint (.pt) of a run with held-out pairs")
+    p.add_argument("--checkpoint", required=True, help="a phase checkpoint (.pt) of a run (held-out pairs, or --training-pairs)")
     p.add_argument("--packed", help="the run's packed folder (default: <run>/packed beside <run>/checkpoints)")
     p.add_argument("--data", help="the dataset the run was trained on (default: the one its pack names)")
     p.add_argument("--training-pairs", type=int, metavar="N",
