@@ -72,7 +72,7 @@ def fit_pairs(packed_dir: str | Path, chroma_fit: str, n: int) -> tuple[PairArra
     if chroma_fit == "train":
         return training_draw(packed_dir, n), "train"
     if chroma_fit == "off":
-        return PairArrays(np.zeros((0, 0, 0), np.uint8), np.zeros((0, 0, 0, 3), np.uint8), ()), "off"
+        return PairArrays.empty(), "off"
     raise ValueError(f"evaluate.chroma_fit {chroma_fit!r}: expected heldout, train or off")
 
 

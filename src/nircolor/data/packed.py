@@ -28,6 +28,11 @@ class PairArrays:
     def __len__(self) -> int:
         return len(self.stems)
 
+    @classmethod
+    def empty(cls) -> "PairArrays":
+        """No pairs (a pack with none held out; a scale fit that is off)."""
+        return cls(np.zeros((0, 0, 0), np.uint8), np.zeros((0, 0, 0, 3), np.uint8), ())
+
 
 @dataclass(frozen=True)
 class TrainArrays:
@@ -239,7 +244,7 @@ def load_heldout(out_dir: str | Path) -> PairArrays:
         raise FileNotFoundError(f"{out}: no {MANIFEST}; not a finished pack (run ingest again)")
     stems = tuple(json.loads((out / MANIFEST).read_text()).get("heldout_stems", ()))
     if not stems:
-        return PairArrays(np.zeros((0, 0, 0), np.uint8), np.zeros((0, 0, 0, 3), np.uint8), ())
+        return PairArrays.empty()
     return PairArrays(_load(out, "heldout_nir", False), _load(out, "heldout_rgb", False), stems)
 
 
