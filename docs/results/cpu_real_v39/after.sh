@@ -8,10 +8,7 @@ V34=/work/main/docs/results/cpu_real_v34; V35=/work/main/docs/results/cpu_real_v
 W=${ROOT:-/work/s48}; DATA=/work/main/../shared/data/vcip2020; P=$W/real-cpu-v33-plus-gan01_seed
 source /work/main/.venv/bin/activate; export PYTHONPATH=/work/main/src:/work/main OMP_NUM_THREADS=2
 for s in 10 12; do ln -sf $W/run_seed$s.log $P$s.log; done
-cd $E; bash ../collect_runs.sh . $P 91:10 92:12
-for r in 91:10 92:12; do echo "run${r%:*} seed ${r#*:}: $(grep -h '^WALL' $W/run_seed${r#*:}.log)"; done > wall.txt
-for r in 91:10 92:12; do python /work/main/scripts/rescore.py --out run${r%:*} $DATA \
-  dense_plus_s1=$P${r#*:}/checkpoints/dense_plus/phase3.pt > /dev/null; done
+cd $E; WALLS=1 RESCORE_DATA=$DATA bash ../collect_runs.sh . $P 91:10 92:12
 python $V36/starts.py ${P}10 ${P}12 > starts.txt
 cd /work/main && source docs/results/tables.sh
 BF="$V34/run74/eval_baseline_fit.csv $V34/run76/eval_baseline_fit.csv $V34/run78/eval_baseline_fit.csv"
