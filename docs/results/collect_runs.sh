@@ -4,8 +4,8 @@
 # each log's `WALL` line into wall.txt; RESCORE_DATA=<data dir> also scores each run's phase-3 checkpoint at s = 1
 # (no saturation fit) into run<N>/eval_<variant>_s1.csv (scripts/rescore.py).
 # Usage: bash collect_runs.sh RESULTS_DIR RUN_PREFIX N:SEED ...   (run output in RUN_PREFIX<SEED>, its log in RUN_PREFIX<SEED>.log)
-set -e; R=$(cd "$1" && pwd); P=$2; shift 2; V=${VARIANT:-dense_plus}; C=$(cd "$(dirname "$0")" && pwd)/cpu_real_v23/curves.py; cd "$R"; arms=()
-RESCORE=$(dirname "$(dirname "$C")")/../../scripts/rescore.py; [ -z "${WALLS:-}" ] || : > wall.txt
+set -e; R=$(cd "$1" && pwd); P=$2; shift 2; V=${VARIANT:-dense_plus}; D=$(cd "$(dirname "$0")" && pwd); C=$D/cpu_real_v23/curves.py; cd "$R"; arms=()
+RESCORE=$D/../../scripts/rescore.py; [ -z "${WALLS:-}" ] || : > wall.txt
 for r in "$@"; do n=${r%:*}; s=${r#*:}; mkdir -p run$n
   cp $P$s/eval/$V/metrics.csv run$n/eval_$V.csv
   [ -z "${WALLS:-}" ] || echo "run$n seed $s: $(grep -h '^WALL' $P$s.log)" >> wall.txt
